@@ -1,0 +1,3 @@
+"""Credstack: issue, stack, share and verify Open Badges 3.0 micro-credentials."""
+
+__version__ = "0.1.0"
