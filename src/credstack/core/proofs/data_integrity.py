@@ -1,0 +1,262 @@
+"""W3C Data Integrity ``DataIntegrityProof`` with the EdDSA cryptosuites: create and verify.
+
+Follows vc-di-eddsa §3.2/§3.3 (and the DI 1.0 proof-set rules): the proof configuration
+is the proof without ``proofValue``, carrying the document's ``@context``; the signature
+covers ``SHA-256(canonical config) || SHA-256(canonical document)``; ``proofValue`` is
+base58btc multibase. Pure: the creation time and the JSON-LD loader are arguments.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from credstack.core.contexts import DocumentLoader
+from credstack.core.dids import ResolvedMethod
+from credstack.core.errors import CredstackError, ProofError
+from credstack.core.keys import Ed25519KeyPair, Ed25519PublicKey
+from credstack.core.multibase import multibase_decode, multibase_encode
+from credstack.core.proofs.eddsa import CRYPTOSUITES, JCS, RDFC, hash_proof_input
+from credstack.core.proofs.results import ProofResult, proof_result
+
+#: dereferences a verification method id (see ``dids.resolve_verification_method``)
+Resolve = Callable[[str], ResolvedMethod]
+
+PROOF_TYPE = "DataIntegrityProof"
+_DATETIME_STAMP = re.compile(
+    r"-?([1-9][0-9]{3,}|0[0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?"
+    r"(Z|[+-]((0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
+)
+
+
+def format_created(created: datetime | str) -> str:
+    """``created`` as an XML Schema dateTimeStamp in UTC (``2024-05-01T12:00:00Z``).
+
+    A ``datetime`` must carry a time zone (a naive one would silently mean local time);
+    fractions of a second are dropped, as every published proof does.
+    """
+    if isinstance(created, datetime):
+        if created.tzinfo is None or created.utcoffset() is None:
+            raise ProofError("proof 'created' needs a time zone (use datetime.now(UTC))")
+        return created.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if not is_datetime_stamp(created):
+        raise ProofError(
+            f"proof 'created' {created!r} is not an XML Schema dateTimeStamp "
+            "(e.g. 2024-05-01T12:00:00Z)"
+        )
+    return created
+
+
+def is_datetime_stamp(value: object) -> bool:
+    """True for an XML Schema 1.1 ``dateTimeStamp`` (a date-time with a time zone)."""
+    return isinstance(value, str) and _DATETIME_STAMP.fullmatch(value) is not None
+
+
+def sign_data_integrity(
+    document: Mapping[str, Any],
+    key: Ed25519KeyPair,
+    verification_method: str,
+    *,
+    cryptosuite: str = RDFC,
+    created: datetime | str,
+    proof_purpose: str = "assertionMethod",
+    loader: DocumentLoader | None = None,
+    proof_id: str | None = None,
+    previous_proof: str | Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Return a NEW document with a ``DataIntegrityProof`` appended to its ``proof`` array.
+
+    Existing proofs are kept (a proof set); the new proof covers the document without
+    them unless ``previous_proof`` names some, which are then covered too (a proof chain).
+    Undefined JSON-LD terms make ``eddsa-rdfc-2022`` signing fail with
+    ``CanonicalizationError``, as Data Integrity requires.
+    """
+    if cryptosuite not in CRYPTOSUITES:
+        raise ProofError(
+            f"unknown cryptosuite {cryptosuite!r}: use one of {', '.join(CRYPTOSUITES)}"
+        )
+    if not isinstance(key, Ed25519KeyPair):
+        raise ProofError(f"{cryptosuite} signs with an Ed25519 key, not {type(key).__name__}")
+    _check_did_key_matches(verification_method, key)
+    existing = _proof_list(document.get("proof"))
+    proof: dict[str, Any] = {"type": PROOF_TYPE}
+    if proof_id is not None:
+        proof["id"] = proof_id
+    proof.update(
+        {
+            "cryptosuite": cryptosuite,
+            "created": format_created(created),
+            "verificationMethod": verification_method,
+            "proofPurpose": proof_purpose,
+        }
+    )
+    if previous_proof is not None:
+        proof["previousProof"] = (
+            previous_proof if isinstance(previous_proof, str) else list(previous_proof)
+        )
+    if cryptosuite == JCS and "@context" in document:
+        proof["@context"] = copy.deepcopy(document["@context"])
+    unsecured = _input_document(document, existing, proof)
+    config = {**proof, "@context": unsecured.get("@context")} if "@context" in unsecured else proof
+    hashed = hash_proof_input(unsecured, config, cryptosuite, loader)
+    proof["proofValue"] = multibase_encode(key.sign(hashed.signing_input), "z")
+    secured = copy.deepcopy(dict(document))
+    secured["proof"] = [*copy.deepcopy(existing), proof]
+    return secured
+
+
+def verify_data_integrity_proof(
+    document: Mapping[str, Any],
+    proof: Mapping[str, Any],
+    index: int,
+    *,
+    resolve: Resolve,
+    loader: DocumentLoader | None = None,
+    expected_purpose: str = "assertionMethod",
+) -> ProofResult:
+    """Check one ``DataIntegrityProof`` of ``document`` (its other proofs are context).
+
+    Every failure becomes a :class:`ProofResult` with a reason; nothing is raised.
+    """
+    suite = str(proof.get("cryptosuite", PROOF_TYPE))
+    vm_id = proof.get("verificationMethod")
+    vm_text = vm_id if isinstance(vm_id, str) else None
+
+    purpose = str(proof.get("proofPurpose"))
+
+    def failed(reason: str, method: ResolvedMethod | None = None) -> ProofResult:
+        return proof_result(index, suite, vm_text, "failed", reason, method, purpose)
+
+    if proof.get("cryptosuite") not in CRYPTOSUITES:
+        return ProofResult(
+            index,
+            suite,
+            vm_text,
+            "unsupported",
+            f"cryptosuite {proof.get('cryptosuite')!r} is not supported "
+            f"(Credstack verifies {', '.join(CRYPTOSUITES)})",
+        )
+    problem = proof_config_problem(proof, expected_purpose)
+    if problem:
+        return failed(problem)
+    signature = decode_proof_value(proof.get("proofValue"))
+    if isinstance(signature, str):
+        return failed(signature)
+    unsecured, context_problem = _unsecured_for_verification(document, proof)
+    if context_problem:
+        return failed(context_problem)
+    options = {k: v for k, v in proof.items() if k != "proofValue"}
+    config = {**options, "@context": unsecured["@context"]} if "@context" in unsecured else options
+    try:
+        method = resolve(str(vm_id))
+    except CredstackError as exc:
+        return failed(f"cannot resolve the verification method: {exc}")
+    if not isinstance(method.public_key, Ed25519PublicKey):
+        return failed(f"{vm_id} is not an Ed25519 key, which {suite} requires", method)
+    try:
+        hashed = hash_proof_input(unsecured, config, suite, loader)
+    except CredstackError as exc:
+        return failed(f"the signed document cannot be canonicalized: {exc}", method)
+    if not method.public_key.verify(signature, hashed.signing_input):
+        return failed(
+            "the signature does not match: the credential was changed after signing "
+            "or signed with another key",
+            method,
+        )
+    return proof_result(index, suite, vm_text, "verified", "signature is valid", method, purpose)
+
+
+def proof_config_problem(proof: Mapping[str, Any], expected_purpose: str) -> str | None:
+    """The first reason a proof's options are unacceptable, or None (vc-di-eddsa §3.3)."""
+    if proof.get("type") != PROOF_TYPE:
+        return f"proof type {proof.get('type')!r} is not {PROOF_TYPE}"
+    if not isinstance(proof.get("verificationMethod"), str):
+        return "the proof has no verificationMethod"
+    if "created" in proof and not is_datetime_stamp(proof["created"]):
+        return f"proof 'created' {proof['created']!r} is not an XML Schema dateTimeStamp"
+    if "expires" in proof and not is_datetime_stamp(proof["expires"]):
+        return f"proof 'expires' {proof['expires']!r} is not an XML Schema dateTimeStamp"
+    if proof.get("proofPurpose") != expected_purpose:
+        return (
+            f"proof purpose is {proof.get('proofPurpose')!r}, a credential needs "
+            f"{expected_purpose!r}"
+        )
+    return None
+
+
+def decode_proof_value(value: object) -> bytes | str:
+    """The 64 signature bytes of a base58btc ``proofValue``, or the reason it is unusable."""
+    if not isinstance(value, str) or not value:
+        return "the proof has no proofValue"
+    if not value.startswith("z"):
+        return "proofValue must be base58btc multibase (starting with 'z')"
+    try:
+        signature = multibase_decode(value)
+    except ValueError as exc:
+        return f"proofValue is not valid base58btc: {exc}"
+    if len(signature) != 64:
+        return f"proofValue holds {len(signature)} bytes, an Ed25519 signature has 64"
+    return signature
+
+
+def _unsecured_for_verification(
+    document: Mapping[str, Any], proof: Mapping[str, Any]
+) -> tuple[dict[str, Any], str | None]:
+    """The document this proof covers: no proofs, or the ones it chains to (DI §4.5)."""
+    try:
+        unsecured = _input_document(document, _proof_list(document.get("proof")), proof)
+    except ProofError as exc:
+        return {}, str(exc)
+    if "@context" in proof:
+        proof_context = _as_list(proof["@context"])
+        doc_context = _as_list(document.get("@context"))
+        if doc_context[: len(proof_context)] != proof_context:
+            return unsecured, "the proof's @context is not the start of the document's @context"
+        unsecured["@context"] = copy.deepcopy(proof["@context"])
+    return unsecured, None
+
+
+def _input_document(
+    document: Mapping[str, Any], all_proofs: list[dict[str, Any]], proof: Mapping[str, Any]
+) -> dict[str, Any]:
+    unsecured = {k: copy.deepcopy(v) for k, v in document.items() if k != "proof"}
+    previous = proof.get("previousProof")
+    if previous is not None:
+        wanted = _as_list(previous)
+        matching = [p for p in all_proofs if p.get("id") in wanted]
+        missing = [w for w in wanted if not any(p.get("id") == w for p in all_proofs)]
+        if missing:
+            names = ", ".join(map(str, missing))
+            raise ProofError(f"previousProof {names} is not among the document's proofs")
+        unsecured["proof"] = copy.deepcopy(matching)
+    return unsecured
+
+
+def _proof_list(value: object) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    proofs = value if isinstance(value, list) else [value]
+    if not all(isinstance(p, dict) for p in proofs):
+        raise ProofError("every entry of 'proof' must be a JSON object")
+    return list(proofs)
+
+
+def _as_list(value: object) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _check_did_key_matches(verification_method: str, key: Ed25519KeyPair) -> None:
+    """Catch a did:key verification method that names a different key than the signer's."""
+    if verification_method.startswith("did:key:"):
+        named = verification_method.removeprefix("did:key:").partition("#")[0]
+        if named != key.public_multibase:
+            raise ProofError(
+                f"verification method {verification_method} is not the signing key "
+                f"(did:key:{key.public_multibase})"
+            )
