@@ -22,7 +22,7 @@ from credstack.core.dids import ResolvedMethod
 from credstack.core.errors import CredstackError, ProofError
 from credstack.core.keys import SigningKeyPair, VerificationKey, public_key_from_jwk
 from credstack.core.multibase import b64url_decode, b64url_encode
-from credstack.core.proofs.results import ProofResult, proof_result
+from credstack.core.proofs.results import ProofReport, ProofResult, proof_result
 
 ALGORITHMS = ("RS256", "ES256", "EdDSA")
 _HEADER_MEMBERS = {"alg", "kid", "jwk", "typ"}
@@ -31,19 +31,18 @@ _REGISTERED_CLAIMS = ("iss", "jti", "nbf", "exp", "sub", "iat", "aud")
 
 
 @dataclass(frozen=True)
-class JwtVerification:
-    """The outcome of verifying a VC-JWT: the proof result and what the token carried."""
+class JwtVerification(ProofReport):
+    """A :class:`ProofReport` with one result, plus what the token carried."""
 
-    result: ProofResult
     #: the credential inside the token (payload without JWT claims, or the ``vc`` claim)
-    credential: dict[str, Any] | None
+    credential: dict[str, Any] | None = None
     header: dict[str, Any] = field(default_factory=dict)
     #: ``exp`` as a datetime: OB 3.0 says it sets the credential's ``validUntil``
     expires: datetime | None = None
 
     @property
-    def verified(self) -> bool:
-        return self.result.ok
+    def result(self) -> ProofResult:
+        return self.results[0]
 
 
 def sign_vc_jwt(
@@ -144,7 +143,7 @@ def verify_vc_jwt(token: str, *, resolve: Callable[[str], ResolvedMethod]) -> Jw
     result = proof_result(
         0, suite, kid, "verified", "signature and claims are valid", method, _PURPOSE
     )
-    return JwtVerification(result, credential, header, expires)
+    return JwtVerification((result,), credential, header, expires)
 
 
 def _claims_problem(payload: Mapping[str, Any], credential: dict[str, Any] | None) -> str | None:
@@ -192,7 +191,7 @@ def _failed(
     method: ResolvedMethod | None = None,
 ) -> JwtVerification:
     result = proof_result(0, suite, kid, "failed", reason, method, _PURPOSE)
-    return JwtVerification(result, None, header or {})
+    return JwtVerification((result,), None, header or {})
 
 
 def _issuer_id(credential: Mapping[str, Any]) -> str | None:
