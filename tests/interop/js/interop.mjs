@@ -13,7 +13,8 @@
  *     prints the signed credential; exit 0, else 2 (usage) or 3 with {"error"} on stderr.
  *
  * The document loader serves ONLY: the contexts listed in the manifest (each file's SHA-256
- * checked against the manifest, as Credstack pins them), did:key documents built by
+ * checked against the manifest, as Credstack pins them; entries marked test_only are
+ * skipped), did:key documents built by
  * @digitalbazaar/did-method-key, and the documents of the --documents map (URL -> file path
  * relative to the map, the same format as `credstack verify --documents`). Anything else is
  * an error, never a network fetch: a test that passes here passed without the internet.
@@ -63,7 +64,12 @@ export function loadContexts(dirOrManifest) {
     throw new UsageError(`${manifestPath} lists no contexts ("contexts": [{url, file, sha256}])`);
   }
   const contexts = new Map();
-  for(const {url, file, sha256} of entries) {
+  for(const {url, file, sha256, test_only: testOnly} of entries) {
+    if(testOnly) {
+      // e.g. credentials/examples/v2: never served in production, so not here either;
+      // tests that need it for a published vector pass it through --documents.
+      continue;
+    }
     if(!url || !file || !sha256) {
       throw new UsageError(`${manifestPath}: every entry needs url, file and sha256`);
     }
@@ -139,7 +145,9 @@ function describe(error) {
   }
   const errors = [].concat(error).flatMap(e => [e, ...(e?.errors ?? [])]);
   return [...new Set(errors.map(e => {
-    const cause = e?.cause?.message ? ` (cause: ${e.cause.message})` : '';
+    // jsonld wraps loader errors in details.cause; keep the loader's own words
+    const inner = e?.cause?.message ?? e?.details?.cause?.message;
+    const cause = inner ? ` (cause: ${inner})` : '';
     return `${e?.name ?? 'Error'}: ${e?.message ?? String(e)}${cause}`;
   }))];
 }
