@@ -98,6 +98,25 @@ def _unknown(url: str) -> str:
     return f"unknown JSON-LD context {url}: Credstack only uses its bundled, pinned contexts"
 
 
+class OfflineLoader:
+    """A pyld document loader that never touches the network (see :func:`offline_loader`)."""
+
+    def __init__(self, extra: Mapping[str, Any], allow_test_contexts: bool) -> None:
+        self._bundle = _bundle()
+        self.extra: Mapping[str, Any] = {str(url): doc for url, doc in extra.items()}
+        self.allow_test_contexts = allow_test_contexts
+
+    def __call__(self, url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+        if url in self.extra:
+            document: Any = self.extra[url]
+        else:
+            ctx = self._bundle.get(url)
+            if ctx is None or (ctx.test_only and not self.allow_test_contexts):
+                raise ContextError(_unknown(url))
+            document = ctx.document
+        return {"contextUrl": None, "documentUrl": url, "document": document}
+
+
 def offline_loader(
     *, extra: Mapping[str, Any] | None = None, allow_test_contexts: bool = False
 ) -> DocumentLoader:
@@ -106,19 +125,7 @@ def offline_loader(
     It serves the bundled contexts, plus ``extra`` (url -> parsed document, for tests
     that need a context such as the W3C citizenship vocabulary). The test-only examples
     context is served only with ``allow_test_contexts=True``. Any other URL raises
-    :class:`ContextError` naming it.
+    :class:`ContextError` naming it. (The loader is an :class:`OfflineLoader`, which
+    lets canonicalization know which bundled contexts it may pre-compile.)
     """
-    bundle = _bundle()
-    extras = {str(url): doc for url, doc in (extra or {}).items()}
-
-    def load(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
-        if url in extras:
-            document: Any = extras[url]
-        else:
-            ctx = bundle.get(url)
-            if ctx is None or (ctx.test_only and not allow_test_contexts):
-                raise ContextError(_unknown(url))
-            document = ctx.document
-        return {"contextUrl": None, "documentUrl": url, "document": document}
-
-    return load
+    return OfflineLoader(extra or {}, allow_test_contexts)

@@ -1,0 +1,118 @@
+"""RDFC-1.0 canonical N-Quads of a JSON-LD document, safely and quickly.
+
+Two paths, one answer:
+
+* the **fast path** (:mod:`credstack.core.jsonld_fast`) turns documents that use only
+  bundled contexts straight into quads with pre-compiled term definitions;
+* the **general path** runs pyld's expansion and RDF conversion, checked by the
+  safe-mode rules of :mod:`credstack.core.jsonld_safety`.
+
+Both feed the same RDFC-1.0 implementation (:mod:`credstack.core.rdfc_canon`), whose
+output is byte-identical to jsonld.js (``rdf-canonize``). The fast path declines any
+document it does not fully understand, which then takes the general path, so the fast
+path can make things quicker but never different.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pyld import jsonld
+
+from credstack.core.contexts import DocumentLoader, offline_loader
+from credstack.core.errors import CanonicalizationError, ContextError
+from credstack.core.jsonld_safety import check_expanded, undefined_term
+from credstack.core.rdfc_canon import canonicalize_quads
+from credstack.core.rdfc_nquads import Quad, iri, literal
+
+_DEFAULT_LOADER: DocumentLoader | None = None
+
+
+def _default_loader() -> DocumentLoader:
+    global _DEFAULT_LOADER
+    if _DEFAULT_LOADER is None:
+        _DEFAULT_LOADER = offline_loader()
+    return _DEFAULT_LOADER
+
+
+def canonicalize(document: Mapping[str, Any], loader: DocumentLoader | None = None) -> str:
+    """RDFC-1.0 canonical N-Quads of ``document``.
+
+    With no ``loader`` only Credstack's bundled production contexts are available and
+    the fast path is used when possible. A custom loader (tests, extra contexts) always
+    takes the general path, since the fast path knows only the bundled contexts.
+    Raises :class:`ContextError` for an unknown context and
+    :class:`CanonicalizationError` for anything a signature would not cover (undefined
+    terms, relative IRIs, malformed values).
+    """
+    return canonicalize_quads(general_quads(document, loader or _default_loader()))
+
+
+def canonicalize_general(document: Mapping[str, Any], loader: DocumentLoader | None = None) -> str:
+    """The same result as :func:`canonicalize`, always through pyld (the reference path)."""
+    return canonicalize_quads(general_quads(document, loader or _default_loader()))
+
+
+def _context_error(exc: BaseException) -> ContextError | None:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ContextError):
+            return cause
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def _term(component: Mapping[str, Any]) -> str:
+    kind = component["type"]
+    if kind == "IRI":
+        return iri(component["value"])
+    if kind == "blank node":
+        return str(component["value"])
+    return literal(component["value"], component["datatype"], component.get("language"))
+
+
+def general_quads(document: Mapping[str, Any], loader: DocumentLoader) -> list[Quad]:
+    """Expand with pyld under the safe-mode rules and return the dataset as quads."""
+    processor = jsonld.JsonLdProcessor(on_property_dropped=undefined_term)
+    options: dict[str, Any] = {
+        "documentLoader": loader,
+        "base": None,
+        "processingMode": "json-ld-1.1",
+    }
+    try:
+        expanded = processor.expand(dict(document), options)
+        check_expanded(expanded)
+        dataset = processor.to_rdf(
+            expanded,
+            {**options, "rdfDirection": "i18n-datatype", "produceGeneralizedRdf": False},
+        )
+    except (CanonicalizationError, ContextError):
+        raise
+    except jsonld.JsonLdError as exc:
+        context_problem = _context_error(exc)
+        if context_problem is not None:
+            raise context_problem from exc
+        detail = exc
+        while isinstance(detail.__cause__, jsonld.JsonLdError):
+            detail = detail.__cause__
+        raise CanonicalizationError(
+            f"the document is not valid JSON-LD: {detail.args[0] if detail.args else detail}"
+        ) from exc
+    quads: list[Quad] = []
+    for graph_name, triples in dataset.items():
+        graph = "" if graph_name == "@default" else _graph_term(graph_name)
+        for triple in triples:
+            quads.append(
+                (
+                    _term(triple["subject"]),
+                    _term(triple["predicate"]),
+                    _term(triple["object"]),
+                    graph,
+                )
+            )
+    return quads
+
+
+def _graph_term(name: str) -> str:
+    return name if name.startswith("_:") else iri(name)

@@ -1,0 +1,197 @@
+"""RDFC-1.0 (W3C RDF Dataset Canonicalization) over pre-serialized quads.
+
+Why our own implementation rather than pyld's ``URDNA2015``: pyld hashes quads with its
+own N-Quads serializer, which does not escape every control character canonical
+N-Quads requires (see :mod:`credstack.core.rdfc_nquads`), and it counts a quad twice
+when the same blank node is both its subject and object (jsonld.js keeps a set). Both
+would change hashes for some documents.
+
+It is also the fast part of the fast path: credentials almost always give every blank
+node a unique first-degree hash, in which case the expensive N-degree step never runs.
+The general N-degree algorithm is here too, with a work budget, because a hostile
+document made of many identical blank nodes can make it run for factorial time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from itertools import permutations
+
+from credstack.core.errors import CanonicalizationError
+from credstack.core.rdfc_nquads import Quad, serialize
+
+#: Upper bound on N-degree hash computations for one document. Real credentials need a
+#: handful; the bound only stops deliberately pathological graphs ("poison" datasets).
+MAX_N_DEGREE_CALLS = 20_000
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _is_blank(term: str) -> bool:
+    return term.startswith("_:")
+
+
+class _Issuer:
+    """RDFC-1.0 identifier issuer: hands out ``prefix0``, ``prefix1``... in order."""
+
+    __slots__ = ("issued", "prefix")
+
+    def __init__(self, prefix: str, issued: dict[str, str] | None = None) -> None:
+        self.prefix = prefix
+        self.issued: dict[str, str] = {} if issued is None else issued
+
+    def issue(self, existing: str) -> str:
+        label = self.issued.get(existing)
+        if label is None:
+            label = f"_:{self.prefix}{len(self.issued)}"
+            self.issued[existing] = label
+        return label
+
+    def copy(self) -> _Issuer:
+        return _Issuer(self.prefix, dict(self.issued))
+
+
+class _Canonicalizer:
+    """State of one RDFC-1.0 run (blank node to quads map, canonical issuer, budget)."""
+
+    def __init__(self, quads: Iterable[Quad], max_n_degree_calls: int) -> None:
+        self.quads: list[Quad] = list(dict.fromkeys(quads))
+        self.bnode_quads: dict[str, list[Quad]] = {}
+        for quad in self.quads:
+            seen: set[str] = set()
+            for term in (quad[0], quad[2], quad[3]):
+                if _is_blank(term) and term not in seen:
+                    seen.add(term)
+                    self.bnode_quads.setdefault(term, []).append(quad)
+        self.canonical = _Issuer("c14n")
+        self.first_degree: dict[str, str] = {}
+        self.budget = max_n_degree_calls
+
+    def hash_first_degree(self, bnode: str) -> str:
+        cached = self.first_degree.get(bnode)
+        if cached is not None:
+            return cached
+        lines = []
+        for subject, predicate, obj, graph in self.bnode_quads[bnode]:
+            if _is_blank(subject):
+                subject = "_:a" if subject == bnode else "_:z"
+            if _is_blank(obj):
+                obj = "_:a" if obj == bnode else "_:z"
+            if _is_blank(graph):
+                graph = "_:a" if graph == bnode else "_:z"
+            lines.append(serialize((subject, predicate, obj, graph)))
+        lines.sort()
+        digest = _sha256("".join(lines))
+        self.first_degree[bnode] = digest
+        return digest
+
+    def hash_related(self, related: str, quad: Quad, issuer: _Issuer, position: str) -> str:
+        label = self.canonical.issued.get(related) or issuer.issued.get(related)
+        if label is None:
+            label = self.hash_first_degree(related)
+        text = position if position == "g" else f"{position}{quad[1]}"
+        return _sha256(text + label)
+
+    def hash_n_degree(self, bnode: str, issuer: _Issuer) -> tuple[str, _Issuer]:
+        self.budget -= 1
+        if self.budget < 0:
+            raise CanonicalizationError(
+                "the document's blank nodes are too interlinked to canonicalize within "
+                "Credstack's work limit (RDFC-1.0 N-degree budget exhausted); this is typical "
+                "of a deliberately pathological document"
+            )
+        related_by_hash: dict[str, list[str]] = {}
+        for quad in self.bnode_quads[bnode]:
+            for term, position in ((quad[0], "s"), (quad[2], "o"), (quad[3], "g")):
+                if _is_blank(term) and term != bnode:
+                    digest = self.hash_related(term, quad, issuer, position)
+                    related_by_hash.setdefault(digest, []).append(term)
+        data = []
+        for digest in sorted(related_by_hash):
+            data.append(digest)
+            chosen_path = ""
+            chosen_issuer: _Issuer | None = None
+            for permutation in permutations(related_by_hash[digest]):
+                candidate = issuer.copy()
+                path = ""
+                recursion: list[str] = []
+                skip = False
+                for related in permutation:
+                    label = self.canonical.issued.get(related)
+                    if label is None:
+                        if related not in candidate.issued:
+                            recursion.append(related)
+                        label = candidate.issue(related)
+                    path += label
+                    if chosen_path and len(path) >= len(chosen_path) and path > chosen_path:
+                        skip = True
+                        break
+                if skip:
+                    continue
+                for related in recursion:
+                    result_hash, candidate = self.hash_n_degree(related, candidate)
+                    path += candidate.issue(related) + f"<{result_hash}>"
+                    if chosen_path and len(path) >= len(chosen_path) and path > chosen_path:
+                        skip = True
+                        break
+                if skip:
+                    continue
+                if not chosen_path or path < chosen_path:
+                    chosen_path, chosen_issuer = path, candidate
+            data.append(chosen_path)
+            if chosen_issuer is not None:
+                issuer = chosen_issuer
+        return _sha256("".join(data)), issuer
+
+    def run(self) -> str:
+        by_hash: dict[str, list[str]] = {}
+        for bnode in self.bnode_quads:
+            by_hash.setdefault(self.hash_first_degree(bnode), []).append(bnode)
+        shared: list[list[str]] = []
+        for digest in sorted(by_hash):
+            group = by_hash[digest]
+            if len(group) == 1:
+                self.canonical.issue(group[0])
+            else:
+                shared.append(group)
+        for group in shared:
+            results = []
+            for bnode in group:
+                if bnode in self.canonical.issued:
+                    continue
+                temporary = _Issuer("b")
+                temporary.issue(bnode)
+                results.append(self.hash_n_degree(bnode, temporary))
+            results.sort(key=lambda result: result[0])
+            for _digest, issued in results:
+                for existing in issued.issued:
+                    self.canonical.issue(existing)
+        return self.output()
+
+    def output(self) -> str:
+        labels = self.canonical.issued
+        lines = []
+        for subject, predicate, obj, graph in self.quads:
+            if _is_blank(subject):
+                subject = labels[subject]
+            if _is_blank(obj):
+                obj = labels[obj]
+            if _is_blank(graph):
+                graph = labels[graph]
+            lines.append(serialize((subject, predicate, obj, graph)))
+        lines.sort()
+        return "".join(lines)
+
+
+def canonicalize_quads(
+    quads: Iterable[Quad], *, max_n_degree_calls: int = MAX_N_DEGREE_CALLS
+) -> str:
+    """RDFC-1.0 canonical N-Quads of a dataset given as serialized-term quads.
+
+    Duplicate quads are dropped (a dataset is a set). Raises
+    :class:`CanonicalizationError` when the N-degree work budget is exhausted.
+    """
+    return _Canonicalizer(quads, max_n_degree_calls).run()
