@@ -161,6 +161,8 @@ def verify_data_integrity_proof(
         hashed = hash_proof_input(unsecured, config, suite, loader)
     except CredstackError as exc:
         return failed(f"the signed document cannot be canonicalized: {exc}", method)
+    except Exception as exc:  # untrusted input must never crash verification
+        return failed(f"the signed document cannot be canonicalized: {exc!r}", method)
     if not method.public_key.verify(signature, hashed.signing_input):
         return failed(
             "the signature does not match: the credential was changed after signing "
