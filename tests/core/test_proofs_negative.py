@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from credstack.core.errors import CanonicalizationError, ProofError
 from credstack.core.keys import Ed25519KeyPair, RsaKeyPair
 from credstack.core.multibase import multibase_decode, multibase_encode
 from credstack.core.proofs import JCS, RDFC, sign_data_integrity, verify_proofs
+from credstack.core.proofs.eddsa import hash_proof_input
 
 pytestmark = requires_vectors
 
@@ -190,3 +191,23 @@ def test_undefined_terms_make_rdfc_signing_and_verification_fail() -> None:
     report = verify_proofs(secured)
     assert not report.verified
     assert "canonicalized" in report.results[0].reason
+
+
+def test_an_expired_proof_fails_when_the_time_is_given() -> None:
+    document = credential()
+    proof_with_expiry = sign_data_integrity(document, ISSUER_KEY, VM, created=CREATED)
+    # ``expires`` is part of the signed proof configuration, so sign it in: re-sign by hand
+    config = {k: v for k, v in proof_with_expiry["proof"][0].items() if k != "proofValue"}
+    config["expires"] = "2025-01-01T00:00:00Z"
+    hashed = hash_proof_input(document, {**config, "@context": document["@context"]}, RDFC, None)
+    signed_doc = {
+        **document,
+        "proof": [
+            {**config, "proofValue": multibase_encode(ISSUER_KEY.sign(hashed.signing_input))}
+        ],
+    }
+    assert verify_proofs(signed_doc).verified
+    assert verify_proofs(signed_doc, now=datetime(2024, 12, 31, tzinfo=UTC)).verified
+    late = verify_proofs(signed_doc, now=datetime(2025, 1, 2, tzinfo=UTC))
+    assert not late.verified
+    assert "expired" in late.results[0].reason

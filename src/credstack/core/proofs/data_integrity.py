@@ -117,10 +117,12 @@ def verify_data_integrity_proof(
     resolve: Resolve,
     loader: DocumentLoader | None = None,
     expected_purpose: str = "assertionMethod",
+    now: datetime | None = None,
 ) -> ProofResult:
     """Check one ``DataIntegrityProof`` of ``document`` (its other proofs are context).
 
-    Every failure becomes a :class:`ProofResult` with a reason; nothing is raised.
+    Every failure becomes a :class:`ProofResult` with a reason; nothing is raised. With
+    ``now``, a proof whose ``expires`` has passed fails (DI 1.0 §4.4).
     """
     suite = str(proof.get("cryptosuite", PROOF_TYPE))
     vm_id = proof.get("verificationMethod")
@@ -143,6 +145,13 @@ def verify_data_integrity_proof(
     problem = proof_config_problem(proof, expected_purpose)
     if problem:
         return failed(problem)
+    if now is not None and "expires" in proof:
+        try:
+            expires = datetime.fromisoformat(str(proof["expires"]).replace("Z", "+00:00"))
+        except ValueError:
+            return failed(f"proof 'expires' {proof['expires']!r} cannot be read as a date-time")
+        if expires < (now if now.tzinfo else now.replace(tzinfo=UTC)):
+            return failed(f"the proof expired at {proof['expires']}")
     signature = decode_proof_value(proof.get("proofValue"))
     if isinstance(signature, str):
         return failed(signature)

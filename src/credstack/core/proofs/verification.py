@@ -8,6 +8,7 @@ naming its suite, verification method and, when it fails, a reason a person can 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from credstack.core.contexts import DocumentLoader
@@ -35,11 +36,13 @@ def verify_proofs(
     resolve: Resolve = resolve_offline,
     loader: DocumentLoader | None = None,
     expected_purpose: str = "assertionMethod",
+    now: datetime | None = None,
 ) -> ProofReport:
     """Check each proof in ``document['proof']`` and report them all.
 
     ``resolve`` dereferences verification methods (default: did:key only, no network);
-    ``loader`` serves JSON-LD contexts (default: Credstack's bundled, pinned contexts).
+    ``loader`` serves JSON-LD contexts (default: Credstack's bundled, pinned contexts);
+    ``now``, when given, makes proofs whose ``expires`` has passed fail.
     """
     raw = document.get("proof")
     if raw is None:
@@ -73,6 +76,7 @@ def verify_proofs(
                     resolve=resolve,
                     loader=loader,
                     expected_purpose=expected_purpose,
+                    now=now,
                 )
             )
         elif kind == ed25519_2020.PROOF_TYPE:
