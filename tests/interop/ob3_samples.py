@@ -174,7 +174,12 @@ def multilingual_credential(issuer_did: str) -> dict[str, Any]:
 
 
 def language_tagged_credential(issuer_did: str) -> dict[str, Any]:
-    """Language-tagged value objects (VC 2.0 §11.1) on credential and achievement."""
+    """Language-tagged value objects (VC 2.0 §11.1) on credential and achievement.
+
+    Valid JSON-LD and VC 2.0, but the OB 3.0 JSON Schema wants plain strings for
+    ``name``/``description``, so Credstack never issues this shape; it may still have to
+    verify it, which is why both implementations must hash it alike.
+    """
     return {
         "@context": [VC_V2, OB_V3],
         "id": "https://univ.example.fr/credentials/2f6a",
@@ -225,6 +230,7 @@ def direction_tagged_credential(issuer_did: str) -> dict[str, Any]:
                 "id": "https://academy.example.ae/achievements/data",
                 "type": ["Achievement"],
                 "name": "Data Analysis",
+                "description": "Descriptive statistics and visualisation.",
                 "criteria": {"narrative": "Completed all modules."},
             },
         },
@@ -244,6 +250,9 @@ def with_status(credential: dict[str, Any], list_url: str, index: int) -> dict[s
         },
     }
 
+
+#: samples that also pass the OB 3.0 JSON Schema (what Credstack itself issues)
+SCHEMA_VALID = ("eu-micro-credential", "multilingual-escapes")
 
 #: every sample that both implementations must agree on, by a readable test id
 SAMPLES = {

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from conftest import JsReference
 from controller_documents import tampered
-from ob3_samples import SAMPLES, direction_tagged_credential, eu_micro_credential
+from ob3_samples import SAMPLES, SCHEMA_VALID, direction_tagged_credential, eu_micro_credential
 
 from credstack.core.dids import (
     ResolvedMethod,
@@ -29,6 +29,7 @@ from credstack.core.dids import (
 from credstack.core.errors import DIDResolutionError
 from credstack.core.keys import Ed25519KeyPair
 from credstack.core.proofs import sign_data_integrity, verify_proofs
+from credstack.core.schemas import validate_credential
 from credstack.core.status_list import (
     StatusBitstring,
     encode_list,
@@ -77,6 +78,15 @@ def _forge(name: str, credential: dict[str, Any]) -> dict[str, Any]:
 
 def _credstack_signs(credential: dict[str, Any], key: Ed25519KeyPair, vm: str) -> dict[str, Any]:
     return sign_data_integrity(credential, key, vm, created=CREATED)
+
+
+@pytest.mark.parametrize("name", SCHEMA_VALID)
+def test_issuable_samples_pass_the_ob3_schema(
+    issuer_key: Ed25519KeyPair, issuer_vm: str, name: str
+) -> None:
+    """The samples stand for what Credstack issues, so they must be valid OB 3.0."""
+    signed = _credstack_signs(ALL_SAMPLES[name](_did(issuer_vm)), issuer_key, issuer_vm)
+    assert validate_credential(signed) == []
 
 
 # --- 2. Credstack signs, JavaScript verifies ------------------------------------------------
