@@ -12,12 +12,16 @@
  *        --contexts <dir|manifest.json> [--documents <map.json>] [--created <dateTime>]
  *     prints the signed credential; exit 0, else 2 (usage) or 3 with {"error"} on stderr.
  *
- * The document loader serves ONLY: the contexts listed in the manifest (each file's SHA-256
- * checked against the manifest, as Credstack pins them; entries marked test_only are
- * skipped), did:key documents built by
- * @digitalbazaar/did-method-key, and the documents of the --documents map (URL -> file path
- * relative to the map, the same format as `credstack verify --documents`). Anything else is
- * an error, never a network fetch: a test that passes here passed without the internet.
+ * The document loader serves ONLY: the contexts listed in the manifest (each file's
+ * SHA-256 checked against the manifest, as Credstack pins them; entries marked test_only
+ * are skipped), did:key documents built by @digitalbazaar/did-method-key, and the
+ * documents of the --documents map (URL or DID -> file path relative to the map, the same
+ * format as `credstack verify --documents`). Anything else is an error, never a network
+ * fetch: a test that passes here passed without the internet.
+ *
+ * Verification is vc.js's own: validFrom/validUntil against --now (default: the clock),
+ * the signature, the key listed under assertionMethod by its controller and, unless
+ * --proof-only, the credential's issuer equal to that controller.
  *
  * Status: a credential with a BitstringStatusListEntry is checked with
  * @digitalbazaar/vc-bitstring-status-list (the status list credential is loaded from the
