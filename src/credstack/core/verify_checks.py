@@ -1,0 +1,125 @@
+"""The checks of verify() that need no key material: contexts, schema, dates, recipient, trust."""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from datetime import datetime
+from typing import Any
+
+from credstack.core.contexts import bundled_context_urls
+from credstack.core.identity import identity_matches
+from credstack.core.report import CheckStatus
+from credstack.core.schemas import validate_credential
+from credstack.core.timestamps import parse_datetime
+
+Outcome = tuple[str, CheckStatus, str]
+
+VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+VC1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
+OB_CONTEXT_PREFIX = "https://purl.imsglobal.org/spec/ob/v3p0/context"
+OB_TYPES = frozenset({"OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"})
+
+
+def as_list(value: Any) -> list[Any]:
+    """JSON-LD lets one value stand for a list of one; read both the same way."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def check_context(credential: dict[str, Any]) -> Outcome:
+    """Contexts known and in order (VC first, then OB 3.0), and the credential types."""
+    contexts = as_list(credential.get("@context"))
+    if not contexts:
+        return ("context", CheckStatus.FAIL, "the credential has no @context")
+    if not all(isinstance(c, str) for c in contexts):
+        return (
+            "context",
+            CheckStatus.FAIL,
+            "the credential embeds a context object; only published, known contexts are accepted",
+        )
+    if contexts[0] not in (VC2_CONTEXT, VC1_CONTEXT):
+        return (
+            "context",
+            CheckStatus.FAIL,
+            f"the first @context must be {VC2_CONTEXT}, not {contexts[0]}",
+        )
+    unknown = [c for c in contexts if c not in bundled_context_urls()]
+    if unknown:
+        return ("context", CheckStatus.FAIL, f"unknown JSON-LD context: {', '.join(unknown)}")
+    if not any(c.startswith(OB_CONTEXT_PREFIX) for c in contexts):
+        return ("context", CheckStatus.FAIL, "the Open Badges 3.0 context is missing")
+    types = as_list(credential.get("type"))
+    if "VerifiableCredential" not in types:
+        return ("context", CheckStatus.FAIL, "type does not include VerifiableCredential")
+    if not OB_TYPES.intersection(types):
+        return (
+            "context",
+            CheckStatus.FAIL,
+            "type names no Open Badges credential (OpenBadgeCredential, AchievementCredential "
+            "or EndorsementCredential)",
+        )
+    legacy = " (VC Data Model 1.1)" if contexts[0] == VC1_CONTEXT else ""
+    return (
+        "context",
+        CheckStatus.PASS,
+        f"known contexts in order{legacy}; type {', '.join(types)}",
+    )
+
+
+def check_schema(credential: dict[str, Any]) -> Outcome:
+    """The OB 3.0 JSON Schema matching the credential's type."""
+    problems = validate_credential(credential)
+    if not problems:
+        return ("schema", CheckStatus.PASS, "matches the Open Badges 3.0 JSON Schema")
+    shown = "; ".join(str(p) for p in problems[:3])
+    more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+    return ("schema", CheckStatus.FAIL, f"does not match the OB 3.0 schema: {shown}{more}")
+
+
+def check_dates(credential: dict[str, Any], *, now: datetime) -> Outcome:
+    """validFrom / validUntil (or their VCDM 1.1 names) against now."""
+    start_raw = credential.get("validFrom") or credential.get("issuanceDate")
+    end_raw = credential.get("validUntil") or credential.get("expirationDate")
+    start = parse_datetime(start_raw) if isinstance(start_raw, str) else None
+    end = parse_datetime(end_raw) if isinstance(end_raw, str) else None
+    if start_raw is not None and start is None:
+        return ("dates", CheckStatus.FAIL, f"validFrom is not a date-time: {start_raw!r}")
+    if end_raw is not None and end is None:
+        return ("dates", CheckStatus.FAIL, f"validUntil is not a date-time: {end_raw!r}")
+    if start is not None and now < start:
+        return ("dates", CheckStatus.FAIL, f"not valid yet: valid from {start_raw}")
+    if end is not None and now >= end:
+        return ("dates", CheckStatus.FAIL, f"expired on {end_raw}")
+    if start is None:
+        return ("dates", CheckStatus.WARN, "the credential states no validFrom date")
+    until = f" until {end_raw}" if end_raw else ", with no expiry"
+    return ("dates", CheckStatus.PASS, f"valid from {start_raw}{until}")
+
+
+def check_recipient(credential: dict[str, Any], recipient: str | None) -> Outcome:
+    """Whether the credential names the e-mail address the verifier expects."""
+    if not recipient:
+        return ("recipient", CheckStatus.SKIP, "no recipient e-mail given to compare")
+    for subject in as_list(credential.get("credentialSubject")):
+        if not isinstance(subject, dict):
+            continue
+        for identity in as_list(subject.get("identifier")):
+            if isinstance(identity, dict) and identity_matches(identity, recipient):
+                return ("recipient", CheckStatus.PASS, f"issued to {recipient}")
+    return ("recipient", CheckStatus.FAIL, f"not issued to {recipient}")
+
+
+def check_issuer_trust(credential: dict[str, Any], trusted: Container[str]) -> Outcome:
+    """Known issuers pass; unknown ones only warn (design §7 check 9)."""
+    issuer = credential.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    name = issuer.get("name") if isinstance(issuer, dict) else None
+    label = f"{name} ({issuer_id})" if name else str(issuer_id)
+    if isinstance(issuer_id, str) and issuer_id in trusted:
+        return ("issuer-trust", CheckStatus.PASS, f"{label} is registered in this Credstack")
+    return (
+        "issuer-trust",
+        CheckStatus.WARN,
+        f"{label} is not registered here: the signature is valid, but check who the issuer is",
+    )

@@ -1,0 +1,109 @@
+"""Check 7 of verify(): the credential's Bitstring Status List entry.
+
+The list credential is itself signed; it only counts when its proof is valid *and* it was
+signed by the credential's own issuer (design §2), otherwise anyone able to serve a file
+at that URL could "un-revoke" a credential.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from credstack.core.contexts import DocumentLoader
+from credstack.core.errors import CredstackError, InputError
+from credstack.core.inputs import parse_credential_json
+from credstack.core.proofs import verify_proofs
+from credstack.core.report import CheckStatus
+from credstack.core.status_list import ENTRY_TYPE
+from credstack.core.status_list import check_status as read_status
+from credstack.core.verify_checks import as_list
+from credstack.core.verify_proof import KeyResolver, issuer_id_of
+
+Outcome = tuple[str, CheckStatus, str]
+LocalStatusLookup = Callable[[str], dict[str, Any] | None]
+
+#: Largest status list credential fetched (a 131,072-entry list is about 20 KB encoded).
+MAX_LIST_CREDENTIAL_BYTES = 512 * 1024
+
+
+def check_status(
+    credential: dict[str, Any],
+    *,
+    fetch: Callable[[str], bytes],
+    local_status: LocalStatusLookup | None,
+    resolver: KeyResolver,
+    loader: DocumentLoader | None,
+    now: datetime,
+) -> Outcome:
+    """Pass when every status entry is unset in a list the issuer signed."""
+    entries = as_list(credential.get("credentialStatus"))
+    if not entries:
+        return ("status", CheckStatus.SKIP, "no status entry: the issuer cannot revoke it")
+    messages: list[str] = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            return ("status", CheckStatus.FAIL, "credentialStatus must be an object")
+        kind = entry.get("type")
+        if kind != ENTRY_TYPE:
+            return (
+                "status",
+                CheckStatus.WARN,
+                f"status type {kind!r} is not supported, so revocation was not checked",
+            )
+        try:
+            outcome = _check_entry(credential, entry, fetch, local_status, resolver, loader, now)
+        except CredstackError as exc:
+            return ("status", CheckStatus.FAIL, f"status could not be checked: {exc}")
+        if outcome[1] is not CheckStatus.PASS:
+            return outcome
+        messages.append(outcome[2])
+    return ("status", CheckStatus.PASS, "; ".join(messages))
+
+
+def _check_entry(
+    credential: dict[str, Any],
+    entry: dict[str, Any],
+    fetch: Callable[[str], bytes],
+    local_status: LocalStatusLookup | None,
+    resolver: KeyResolver,
+    loader: DocumentLoader | None,
+    now: datetime,
+) -> Outcome:
+    url = entry.get("statusListCredential")
+    if not isinstance(url, str) or not url:
+        return ("status", CheckStatus.FAIL, "credentialStatus names no statusListCredential")
+    list_credential = local_status(url) if local_status is not None else None
+    if list_credential is None:
+        list_credential = _fetch_list(url, fetch)
+    proofs = verify_proofs(list_credential, resolve=resolver, loader=loader, now=now)
+    if not proofs.verified:
+        return ("status", CheckStatus.FAIL, f"the status list at {url} is not validly signed")
+    issuer = issuer_id_of(credential)
+    signers = {(r.controller or "").partition("#")[0] for r in proofs.valid}
+    if issuer is None or issuer not in signers:
+        return (
+            "status",
+            CheckStatus.FAIL,
+            f"the status list at {url} was not signed by the credential's issuer {issuer}",
+        )
+    result = read_status(entry, list_credential, now=now)
+    state = {"revocation": "revoked", "suspension": "suspended"}.get(
+        result.purpose, f"flagged for {result.purpose}"
+    )
+    if result.is_set:
+        return ("status", CheckStatus.FAIL, f"{state} by the issuer (status list {url})")
+    return ("status", CheckStatus.PASS, f"not {state} (status list {url}, entry {result.index})")
+
+
+def _fetch_list(url: str, fetch: Callable[[str], bytes]) -> dict[str, Any]:
+    raw = fetch(url)
+    if len(raw) > MAX_LIST_CREDENTIAL_BYTES:
+        raise InputError(
+            f"the status list at {url} is larger than {MAX_LIST_CREDENTIAL_BYTES} bytes"
+        )
+    try:
+        return parse_credential_json(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the status list at {url} is not UTF-8 JSON") from exc

@@ -1,0 +1,282 @@
+"""verify(): every check of design §7, on credentials signed with real keys."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from credstack.core.dids import did_key_for, did_key_verification_method
+from credstack.core.errors import FetchError
+from credstack.core.identity import email_identity, name_identity
+from credstack.core.keys import Ed25519KeyPair, RsaKeyPair
+from credstack.core.proofs import sign_data_integrity
+from credstack.core.proofs.vcjwt import sign_vc_jwt
+from credstack.core.report import CHECK_ORDER, CheckStatus
+from credstack.core.status_list import (
+    StatusBitstring,
+    encode_list,
+    status_list_credential,
+    status_list_entry,
+)
+from credstack.core.verify import VerifyOptions, verify
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+LIST_URL = "https://issuer.example/status/1"
+
+
+def no_network(url: str) -> bytes:
+    raise FetchError(f"{url} is not reachable in this test")
+
+
+def mapped(documents: dict[str, Any]) -> Callable[[str], bytes]:
+    def fetch(url: str) -> bytes:
+        if url not in documents:
+            raise FetchError(f"{url} is not reachable in this test")
+        return json.dumps(documents[url]).encode()
+
+    return fetch
+
+
+class Issuer:
+    """A did:key issuer with a real Ed25519 key."""
+
+    def __init__(self, seed: int) -> None:
+        self.key = Ed25519KeyPair.from_seed(bytes([seed]) * 32)
+        self.did = did_key_for(self.key.public_multibase)
+        self.vm = did_key_verification_method(self.key.public_multibase)
+
+    def credential(self, **overrides: Any) -> dict[str, Any]:
+        credential: dict[str, Any] = {
+            "@context": [
+                "https://www.w3.org/ns/credentials/v2",
+                "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+            ],
+            "id": "urn:uuid:0c8a5d6e-8f3c-4b7e-9a51-2d6f1f0b7a11",
+            "type": ["VerifiableCredential", "OpenBadgeCredential"],
+            "issuer": {"id": self.did, "type": ["Profile"], "name": "Example University"},
+            "validFrom": "2026-01-15T09:00:00Z",
+            "name": "Data Analysis with Python",
+            "credentialSubject": {
+                "type": ["AchievementSubject"],
+                "identifier": [
+                    email_identity("ada@example.org", "s4lt"),
+                    name_identity("Ada Lovelace"),
+                ],
+                "achievement": {
+                    "id": "https://issuer.example/achievements/1",
+                    "type": ["Achievement"],
+                    "name": "Data Analysis with Python",
+                    "description": "Cleans, analyses and visualises data sets with pandas.",
+                    "criteria": {"narrative": "Passed a supervised practical exam."},
+                },
+            },
+        }
+        credential.update(overrides)
+        return credential
+
+    def sign(self, document: dict[str, Any]) -> dict[str, Any]:
+        return sign_data_integrity(document, self.key, self.vm, created="2026-01-15T09:00:00Z")
+
+    def status_list(self, revoked: tuple[int, ...] = ()) -> dict[str, Any]:
+        bits = StatusBitstring()
+        for index in revoked:
+            bits.set(index)
+        unsigned = status_list_credential(
+            LIST_URL, self.did, encode_list(bits), "2026-01-01T00:00:00Z"
+        )
+        return self.sign(unsigned)
+
+
+ISSUER = Issuer(7)
+OTHER = Issuer(9)
+
+
+def run(
+    document: dict[str, Any] | str | bytes,
+    *,
+    fetch: Callable[[str], bytes] = no_network,
+    recipient: str | None = None,
+    now: datetime = NOW,
+    trusted: frozenset[str] = frozenset(),
+) -> Any:
+    data = json.dumps(document) if isinstance(document, dict) else document
+    options = VerifyOptions(now=now, fetch=fetch, recipient=recipient, trusted_issuers=trusted)
+    return verify(data, input_name="test", options=options)
+
+
+def statuses(report: Any) -> dict[str, str]:
+    return {c.id: c.status.value for c in report.checks}
+
+
+def test_a_credential_signed_by_its_did_key_issuer_verifies_with_every_check_reported() -> None:
+    report = run(ISSUER.sign(ISSUER.credential()), trusted=frozenset({ISSUER.did}))
+    assert report.verified
+    assert [c.id for c in report.checks] == list(CHECK_ORDER)
+    assert statuses(report) == {
+        "parse": "pass",
+        "context": "pass",
+        "schema": "pass",
+        "proof": "pass",
+        "issuer-key": "pass",
+        "dates": "pass",
+        "status": "skip",
+        "recipient": "skip",
+        "issuer-trust": "pass",
+    }
+    body = report.to_json()
+    assert body["credential"] == {
+        "id": "urn:uuid:0c8a5d6e-8f3c-4b7e-9a51-2d6f1f0b7a11",
+        "issuer": ISSUER.did,
+        "name": "Data Analysis with Python",
+    }
+
+
+def test_changing_the_name_breaks_the_proof_and_nothing_else_passes_as_verified() -> None:
+    signed = ISSUER.sign(ISSUER.credential())
+    signed["credentialSubject"]["achievement"]["name"] = "Data Analysis with Python (Honours)"
+    report = run(signed)
+    assert not report.verified
+    assert statuses(report)["proof"] == "fail"
+    assert statuses(report)["issuer-key"] == "skip"
+
+
+def test_a_valid_proof_by_someone_elses_key_fails_the_issuer_key_check() -> None:
+    forged = OTHER.sign(ISSUER.credential())
+    report = run(forged)
+    assert statuses(report)["proof"] == "pass"
+    assert statuses(report)["issuer-key"] == "fail"
+    assert OTHER.did in report.check("issuer-key").message
+    assert not report.verified
+
+
+def test_unsigned_credential_fails_the_proof_check() -> None:
+    report = run(ISSUER.credential())
+    assert statuses(report)["proof"] == "fail"
+    assert "not signed" in report.check("proof").message
+    assert not report.verified
+
+
+@pytest.mark.parametrize(
+    ("overrides", "now", "expected"),
+    [
+        ({"validUntil": "2026-03-01T00:00:00Z"}, NOW, "expired on 2026-03-01T00:00:00Z"),
+        ({"validFrom": "2027-01-01T00:00:00Z"}, NOW, "not valid yet"),
+    ],
+)
+def test_dates_are_checked_against_the_given_now(
+    overrides: dict[str, str], now: datetime, expected: str
+) -> None:
+    report = run(ISSUER.sign(ISSUER.credential(**overrides)), now=now)
+    assert statuses(report)["dates"] == "fail"
+    assert expected in report.check("dates").message
+    assert statuses(report)["proof"] == "pass"
+    assert not report.verified
+
+
+def test_revoked_credential_fails_only_its_status_check() -> None:
+    signed = ISSUER.sign(ISSUER.credential(credentialStatus=status_list_entry(LIST_URL, 4242)))
+    fetch = mapped({LIST_URL: ISSUER.status_list(revoked=(4242,))})
+    report = run(signed, fetch=fetch)
+    failed = [c.id for c in report.checks if c.status is CheckStatus.FAIL]
+    assert failed == ["status"]
+    assert "revoked" in report.check("status").message
+    assert not report.verified
+
+
+def test_credential_whose_bit_is_clear_passes_status() -> None:
+    signed = ISSUER.sign(ISSUER.credential(credentialStatus=status_list_entry(LIST_URL, 17)))
+    report = run(signed, fetch=mapped({LIST_URL: ISSUER.status_list(revoked=(18,))}))
+    assert statuses(report)["status"] == "pass"
+    assert report.verified
+
+
+def test_a_status_list_signed_by_another_party_is_not_believed() -> None:
+    signed = ISSUER.sign(ISSUER.credential(credentialStatus=status_list_entry(LIST_URL, 17)))
+    impostor_list = OTHER.status_list()
+    impostor_list = copy.deepcopy(impostor_list)
+    report = run(signed, fetch=mapped({LIST_URL: impostor_list}))
+    assert statuses(report)["status"] == "fail"
+    assert "not signed by the credential's issuer" in report.check("status").message
+
+
+def test_an_unreachable_status_list_fails_the_status_check_with_the_reason() -> None:
+    signed = ISSUER.sign(ISSUER.credential(credentialStatus=status_list_entry(LIST_URL, 17)))
+    report = run(signed)
+    assert statuses(report)["status"] == "fail"
+    assert "not reachable" in report.check("status").message
+
+
+def test_recipient_email_is_matched_against_the_salted_hash() -> None:
+    signed = ISSUER.sign(ISSUER.credential())
+    assert statuses(run(signed, recipient="Ada@Example.org"))["recipient"] == "pass"
+    wrong = run(signed, recipient="mallory@example.org")
+    assert statuses(wrong)["recipient"] == "fail"
+    assert not wrong.verified
+
+
+def test_unknown_issuer_is_a_warning_not_a_failure() -> None:
+    report = run(ISSUER.sign(ISSUER.credential()))
+    assert statuses(report)["issuer-trust"] == "warn"
+    assert report.verified
+
+
+def test_unknown_context_fails_context_and_proof() -> None:
+    credential = ISSUER.credential()
+    credential["@context"].append("https://example.com/my-own-context.jsonld")
+    report = run(credential)
+    assert statuses(report)["context"] == "fail"
+    assert "https://example.com/my-own-context.jsonld" in report.check("context").message
+    assert not report.verified
+
+
+def test_schema_problems_are_reported_with_their_path() -> None:
+    credential = ISSUER.credential()
+    del credential["credentialSubject"]["achievement"]["criteria"]
+    report = run(ISSUER.sign(credential))
+    assert statuses(report)["schema"] == "fail"
+    assert "criteria" in report.check("schema").message
+
+
+def test_vc_jwt_signed_with_the_issuers_key_verifies() -> None:
+    token = sign_vc_jwt(ISSUER.credential(), ISSUER.key, kid=ISSUER.vm)
+    report = run(token)
+    assert report.format == "jwt"
+    assert statuses(report)["proof"] == "pass", report.check("proof").message
+    assert statuses(report)["issuer-key"] == "pass"
+    assert report.verified
+
+
+def test_vc_jwt_with_an_embedded_key_cannot_prove_it_belongs_to_the_issuer() -> None:
+    rsa = RsaKeyPair.generate()
+    token = sign_vc_jwt(ISSUER.credential(), rsa)
+    report = run(token)
+    assert statuses(report)["proof"] == "pass"
+    assert statuses(report)["issuer-key"] == "fail"
+    assert not report.verified
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b'{"@context": ["https://www.w3.org/ns/credentials/v2"', "not valid JSON"),
+        ('{"a": ' * 10_000 + "1" + "}" * 10_000, "nested"),
+        (b"{" + b" " * (50 * 1024 * 1024) + b"}", "MB"),
+        (b"\x00\x01\x02 binary junk", "not a credential"),
+        (b"", "empty"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "PNG"),
+    ],
+)
+def test_unreadable_input_fails_parse_with_one_line_and_skips_the_rest(
+    data: bytes | str, reason: str
+) -> None:
+    report = run(data)
+    assert not report.parsed
+    assert statuses(report)["parse"] == "fail"
+    assert reason in report.check("parse").message
+    assert "\n" not in report.check("parse").message
+    assert all(c.status is CheckStatus.SKIP for c in report.checks if c.id != "parse")
