@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from credstack.core.achievement_parts import (
@@ -40,6 +40,7 @@ from credstack.core.achievement_parts import (
     StrictModel,
     Supervision,
     Text,
+    Unique,
     Url,
     tidy_text,
 )
@@ -67,16 +68,16 @@ class AchievementDefinition(StrictModel):
     description: Text
     achievement_type: AchievementType = "MicroCredential"
     eu_micro_credential: bool = False
-    learning_outcomes: list[Text] = Field(default_factory=list)
+    learning_outcomes: Unique[Text] = Field(default_factory=list)
     criteria: str | None = None
     criteria_url: Url | None = None
     image: ImageRef | None = None
-    skills: list[SkillRef] = Field(default_factory=list)
+    skills: Unique[SkillRef] = Field(default_factory=list)
     workload_hours: PositiveNumber | None = None
     ects_credits: PositiveNumber | None = None
     eqf_level: EqfLevel | None = None
     qf_ehea_cycle: Literal["short", "first", "second", "third"] | None = None
-    assessment: list[AssessmentType] = Field(default_factory=list)
+    assessment: Unique[AssessmentType] = Field(default_factory=list)
     participation: ModeOfLearning | None = None
     learning_setting: LearningSetting | None = None
     schedule: LearningSchedule | None = None
@@ -87,7 +88,7 @@ class AchievementDefinition(StrictModel):
     prerequisites: str | None = None
     price: Price | None = None
     duration: IsoDuration | None = None
-    languages: list[LanguageTag] = Field(default_factory=list)
+    languages: Unique[LanguageTag] = Field(default_factory=list)
     validity: IsoDuration | None = None
     grading: Grading | None = None
     stackability: Stackability | None = None
@@ -109,12 +110,16 @@ class AchievementDefinition(StrictModel):
                 data["name"] = tidy_text(data["name"])
         return data
 
-    @model_validator(mode="after")
-    def _check(self) -> AchievementDefinition:
-        problems = _cross_field_problems(self)
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
+    @field_validator("qf_ehea_cycle")
+    @classmethod
+    def _cycle_matches_level(cls, cycle: str | None, info: ValidationInfo) -> str | None:
+        level = info.data.get("eqf_level")
+        if cycle and isinstance(level, Concept) and level.notation != QF_EHEA_CYCLES[cycle]:
+            raise ValueError(
+                f"the {cycle} cycle corresponds to EQF level {QF_EHEA_CYCLES[cycle]}, "
+                f"not {level.notation}"
+            )
+        return cycle
 
     @property
     def implied_eqf_level(self) -> Concept | None:
@@ -124,26 +129,6 @@ class AchievementDefinition(StrictModel):
         if self.qf_ehea_cycle:
             return find_concept("eqf_level", QF_EHEA_CYCLES[self.qf_ehea_cycle])
         return None
-
-
-def _cross_field_problems(defn: AchievementDefinition) -> list[str]:
-    problems: list[str] = []
-    if defn.qf_ehea_cycle and defn.eqf_level is not None:
-        expected = QF_EHEA_CYCLES[defn.qf_ehea_cycle]
-        if defn.eqf_level.notation != expected:
-            problems.append(
-                f"qf_ehea_cycle {defn.qf_ehea_cycle!r} corresponds to EQF level {expected}, "
-                f"not {defn.eqf_level.notation}"
-            )
-    for field, items in (
-        ("learning_outcomes", defn.learning_outcomes),
-        ("skills", [(s.framework, s.id) for s in defn.skills]),
-        ("assessment", defn.assessment),
-        ("languages", defn.languages),
-    ):
-        if len(set(items)) != len(items):
-            problems.append(f"{field} lists the same entry twice")
-    return problems
 
 
 def definition_from_mapping(data: Mapping[str, Any]) -> AchievementDefinition:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -163,6 +163,25 @@ def check_image(value: str) -> str:
     return value
 
 
+def check_unique(items: list[Any]) -> list[Any]:
+    """No entry twice (a repeated outcome or skill is almost always a copy-paste slip)."""
+    seen: list[Any] = []
+    for item in items:
+        key = (item.framework, item.id) if isinstance(item, SkillRef) else item
+        if key in seen:
+            raise ValueError(f"lists the same entry twice: {item_label(item)}")
+        seen.append(key)
+    return items
+
+
+def item_label(item: Any) -> str:
+    if isinstance(item, Concept):
+        return item.label
+    if isinstance(item, SkillRef):
+        return item.id
+    return repr(item)
+
+
 Url = Annotated[str, AfterValidator(check_url)]
 IsoDuration = Annotated[str, AfterValidator(check_duration)]
 LanguageTag = Annotated[str, AfterValidator(check_language)]
@@ -181,6 +200,10 @@ PositiveNumber = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
 Text = Annotated[str, Field(min_length=1), PlainSerializer(str)]
+
+
+T = TypeVar("T")
+Unique = Annotated[list[T], AfterValidator(check_unique)]
 
 
 class StrictModel(BaseModel):
