@@ -18,7 +18,7 @@ from credstack.core.dids import (
     did_web_to_url,
     resolve_verification_method,
 )
-from credstack.core.errors import DIDResolutionError, FetchError
+from credstack.core.errors import DIDResolutionError, FetchError, KeyFormatError
 from credstack.core.keys import Ed25519KeyPair, Ed25519PublicKey, RsaKeyPair
 
 KEY_1 = Ed25519KeyPair.from_seed(b"\x11" * 32)
@@ -252,3 +252,21 @@ def test_resolution_failures_are_did_resolution_errors_naming_the_problem() -> N
     for vm_id, message in cases:
         with pytest.raises(DIDResolutionError, match=message):
             resolve_verification_method(vm_id, fetch)
+
+
+def test_did_web_document_publishes_an_rsa_key_as_json_web_key() -> None:
+    rsa_pair = RsaKeyPair.generate()
+    document = did_web_document(
+        DID,
+        [("key-1", KEY_1.public_multibase, "active"), ("rsa-1", rsa_pair.public_jwk(), "active")],
+    )
+    assert "https://w3id.org/security/jwk/v1" in document["@context"]
+    rsa_method = document["verificationMethod"][1]
+    assert rsa_method["type"] == "JsonWebKey"
+    assert rsa_method["publicKeyJwk"] == rsa_pair.public_jwk()
+    fetch = fetch_from({"https://badges.example:8443/issuers/acme/did.json": document})
+    resolved = resolve_verification_method(f"{DID}#rsa-1", fetch)
+    assert resolved.public_key.algorithms == ("RS256",)
+    assert resolved.is_authorised_for("assertionMethod")
+    with pytest.raises(KeyFormatError, match="private JWK"):
+        did_web_document(DID, [("rsa-2", rsa_pair.private_jwk(), "active")])

@@ -184,3 +184,13 @@ def test_signing_needs_id_issuer_and_valid_from() -> None:
         incomplete = {k: v for k, v in credential().items() if k != missing}
         with pytest.raises(ProofError, match=claim):
             sign_vc_jwt(incomplete, KEY, kid=VM)
+
+
+def test_a_token_without_iss_fails_even_when_the_credential_has_no_issuer() -> None:
+    payload = {k: v for k, v in good_payload().items() if k != "iss"}
+    payload["issuer"] = None
+    result = verify_vc_jwt(
+        forge({"alg": "EdDSA", "kid": VM}, payload, KEY.sign), resolve=resolve_offline
+    )
+    assert not result.verified
+    assert "no 'iss' claim" in result.result.reason

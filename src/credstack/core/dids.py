@@ -12,56 +12,44 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote, unquote, urlsplit
 
-from cryptography.hazmat.primitives.asymmetric import ec
-
 from credstack.core.errors import CredstackError, DIDResolutionError, KeyFormatError
-from credstack.core.keys import (
-    EcP256PublicKey,
-    Ed25519PublicKey,
-    VerificationKey,
-    public_key_from_jwk,
+from credstack.core.keys import Ed25519PublicKey, public_key_from_jwk
+from credstack.core.multibase import X25519_PUB, encode_multikey
+from credstack.core.verification_methods import (
+    P256_PREFIX,
+    VERIFICATION_RELATIONSHIPS,
+    ResolvedMethod,
+    from_document,
+    from_jwk_document,
+    has_key_material,
+    method_from,
 )
-from credstack.core.multibase import (
-    P256_PUB,
-    X25519_PUB,
-    decode_multikey,
-    encode_multikey,
-)
+
+__all__ = [
+    "DID_CONTEXTS",
+    "VERIFICATION_RELATIONSHIPS",
+    "Fetch",
+    "KeyState",
+    "ResolvedMethod",
+    "did_key_document",
+    "did_key_for",
+    "did_key_verification_method",
+    "did_web_document",
+    "did_web_for",
+    "did_web_to_url",
+    "resolve_verification_method",
+]
 
 #: fetches a URL (https, or a file mapped by ``--documents``) and returns its bytes
 Fetch = Callable[[str], bytes]
 KeyState = Literal["active", "retired", "compromised"]
 
 DID_CONTEXTS = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"]
-VERIFICATION_RELATIONSHIPS = (
-    "authentication",
-    "assertionMethod",
-    "capabilityDelegation",
-    "capabilityInvocation",
-    "keyAgreement",
-)
+JWK_CONTEXT = "https://w3id.org/security/jwk/v1"
 _ED25519_PREFIX = "z6Mk"
-_P256_PREFIX = "zDn"
-
-
-@dataclass(frozen=True)
-class ResolvedMethod:
-    """A dereferenced verification method and what its controller allows it to do."""
-
-    id: str
-    type: str
-    controller: str | None
-    public_key: VerificationKey
-    #: verification relationships (``assertionMethod``, …) the controller lists it under
-    purposes: frozenset[str]
-
-    def is_authorised_for(self, purpose: str) -> bool:
-        """True when the controller document lists this method under ``purpose``."""
-        return purpose in self.purposes
 
 
 # --- did:key ---------------------------------------------------------------------------
@@ -104,7 +92,7 @@ def _did_key_multibase(did: str) -> str:
     if not did.startswith("did:key:") or "#" in did:
         raise DIDResolutionError(f"{did!r} is not a did:key DID (did:key:z6Mk…)")
     multibase = did.removeprefix("did:key:")
-    if not multibase.startswith((_ED25519_PREFIX, _P256_PREFIX)):
+    if not multibase.startswith((_ED25519_PREFIX, P256_PREFIX)):
         raise DIDResolutionError(
             f"{did} uses an unsupported key type: Credstack reads Ed25519 (z6Mk…) and "
             "P-256 (zDn…) did:key identifiers"
@@ -151,37 +139,52 @@ def did_web_to_url(did: str) -> str:
     return f"https://{host}/{path}/did.json" if path else f"https://{host}/.well-known/did.json"
 
 
-def did_web_document(did: str, keys: Sequence[tuple[str, str, KeyState]]) -> dict[str, Any]:
+def did_web_document(
+    did: str, keys: Sequence[tuple[str, str | Mapping[str, Any], KeyState]]
+) -> dict[str, Any]:
     """The DID document Credstack serves for an issuer's did:web.
 
-    ``keys`` are ``(key id, publicKeyMultibase, state)``; the key id is a fragment
-    (``key-1``), ``#key-1`` or a full method id. Active and retired keys are listed and
-    authorised for ``assertionMethod`` (old credentials keep verifying after a
-    rotation); only active keys may authenticate; compromised keys are left out entirely,
-    so everything they signed stops verifying.
+    ``keys`` are ``(key id, public key, state)``; the key id is a fragment (``key-1``),
+    ``#key-1`` or a full method id; the public key is a ``publicKeyMultibase`` (Ed25519)
+    or a public JWK (an RSA key for VC-JWT RS256, published as a ``JsonWebKey``). Active
+    and retired keys are listed and authorised for ``assertionMethod`` (old credentials
+    keep verifying after a rotation); only active keys may authenticate; compromised
+    keys are left out entirely, so everything they signed stops verifying.
     """
     did_web_to_url(did)  # validates the DID
-    methods: list[dict[str, str]] = []
+    methods: list[dict[str, Any]] = []
     assertion: list[str] = []
     authentication: list[str] = []
-    for key_id, public_multibase, state in keys:
+    for key_id, public, state in keys:
         if state not in ("active", "retired", "compromised"):
             raise DIDResolutionError(f"key {key_id}: unknown state {state!r}")
         if state == "compromised":
             continue
         vm_id = _absolute_method_id(did, key_id)
-        Ed25519PublicKey.from_multibase(public_multibase)
-        methods.append(_multikey_method(vm_id, did, public_multibase))
+        methods.append(_published_method(vm_id, did, public))
         assertion.append(vm_id)
         if state == "active":
             authentication.append(vm_id)
+    contexts = list(DID_CONTEXTS)
+    if any(method["type"] == "JsonWebKey" for method in methods):
+        contexts.append(JWK_CONTEXT)
     return {
-        "@context": list(DID_CONTEXTS),
+        "@context": contexts,
         "id": did,
         "verificationMethod": methods,
         "authentication": authentication,
         "assertionMethod": assertion,
     }
+
+
+def _published_method(vm_id: str, did: str, public: str | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(public, str):
+        Ed25519PublicKey.from_multibase(public)
+        return _multikey_method(vm_id, did, public)
+    if "d" in public:
+        raise KeyFormatError(f"{vm_id}: refusing to publish a private JWK ('d')")
+    public_jwk = public_key_from_jwk(public).to_jwk()
+    return {"id": vm_id, "type": "JsonWebKey", "controller": did, "publicKeyJwk": public_jwk}
 
 
 def _absolute_method_id(did: str, key_id: str) -> str:
@@ -221,10 +224,10 @@ def resolve_verification_method(vm_id: str, fetch: Fetch) -> ResolvedMethod:
         multibase = _did_key_multibase(did)
         if fragment and fragment != multibase:
             raise DIDResolutionError(f"{vm_id}: a did:key's only key has the fragment #{multibase}")
-        return _from_document(_did_key_document_any(did, multibase), f"{did}#{multibase}")
+        return from_document(_did_key_document_any(did, multibase), f"{did}#{multibase}")
     if vm_id.startswith("did:web:"):
         did = vm_id.partition("#")[0]
-        return _from_document(_fetch_json(did_web_to_url(did), fetch, vm_id), vm_id)
+        return from_document(_fetch_json(did_web_to_url(did), fetch, vm_id), vm_id)
     if vm_id.startswith("did:"):
         method = vm_id.split(":")[1]
         raise DIDResolutionError(
@@ -235,35 +238,14 @@ def resolve_verification_method(vm_id: str, fetch: Fetch) -> ResolvedMethod:
     document_url, _, fragment = vm_id.partition("#")
     document = _fetch_json(document_url, fetch, vm_id)
     if "kty" in document or isinstance(document.get("keys"), list):
-        return _from_jwk_document(document, vm_id, fragment)
-    if document.get("id", document_url) == vm_id and _has_key_material(document):
+        return from_jwk_document(document, vm_id, fragment)
+    if document.get("id", document_url) == vm_id and has_key_material(document):
         controller = document.get("controller")
         if not isinstance(controller, str):
-            return _method_from(document, vm_id, None, frozenset())
+            return method_from(document, vm_id, None, frozenset())
         controller_doc = _fetch_json(controller.partition("#")[0], fetch, vm_id)
-        return _from_document(controller_doc, vm_id, method=document)
-    return _from_document(document, vm_id)
-
-
-def _from_jwk_document(document: Mapping[str, Any], vm_id: str, kid: str) -> ResolvedMethod:
-    """A ``kid`` URL that dereferences to a bare JWK or a JWK Set (OB 3.0 §8.2 ``kid``).
-
-    Such a key has no controller document, so it is authorised for nothing: the caller
-    reports that the key's ownership cannot be established.
-    """
-    jwk = document
-    if "kty" not in document:
-        matches = [k for k in document["keys"] if isinstance(k, Mapping) and k.get("kid") == kid]
-        if len(matches) != 1:
-            raise DIDResolutionError(f"{vm_id}: the JWK Set has no single key with kid {kid!r}")
-        jwk = matches[0]
-    if "d" in jwk:
-        raise DIDResolutionError(f"{vm_id}: the published JWK contains a private key ('d')")
-    try:
-        key = public_key_from_jwk(jwk)
-    except KeyFormatError as exc:
-        raise DIDResolutionError(f"{vm_id}: unusable JWK: {exc}") from exc
-    return ResolvedMethod(vm_id, "JsonWebKey", None, key, frozenset())
+        return from_document(controller_doc, vm_id, method=document)
+    return from_document(document, vm_id)
 
 
 def _did_key_document_any(did: str, multibase: str) -> dict[str, Any]:
@@ -289,95 +271,3 @@ def _fetch_json(url: str, fetch: Fetch, vm_id: str) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise DIDResolutionError(f"cannot resolve {vm_id}: {url} is not a JSON object")
     return document
-
-
-def _from_document(
-    document: Mapping[str, Any], vm_id: str, method: Mapping[str, Any] | None = None
-) -> ResolvedMethod:
-    """Find ``vm_id`` in a controller document and the relationships that list it."""
-    doc_id = document.get("id")
-    if not isinstance(doc_id, str):
-        raise DIDResolutionError(f"cannot resolve {vm_id}: the controller document has no 'id'")
-    expected = vm_id.partition("#")[0]
-    if method is None and doc_id != expected:
-        raise DIDResolutionError(
-            f"cannot resolve {vm_id}: the document fetched for it has id {doc_id!r}, "
-            f"expected {expected!r}"
-        )
-    purposes = frozenset(
-        relationship
-        for relationship in VERIFICATION_RELATIONSHIPS
-        if any(
-            _reference_id(doc_id, entry) == vm_id for entry in _as_list(document.get(relationship))
-        )
-    )
-    if method is None:
-        candidates = [
-            entry
-            for relationship in ("verificationMethod", *VERIFICATION_RELATIONSHIPS)
-            for entry in _as_list(document.get(relationship))
-            if isinstance(entry, Mapping) and _reference_id(doc_id, entry) == vm_id
-        ]
-        if not candidates:
-            raise DIDResolutionError(f"{vm_id} is not a verification method listed in {doc_id}")
-        method = candidates[0]
-    controller = method.get("controller", doc_id)
-    if controller != doc_id:
-        raise DIDResolutionError(
-            f"{vm_id} names controller {controller!r} but is listed in {doc_id}: the key "
-            "does not belong to that document"
-        )
-    return _method_from(method, vm_id, doc_id, purposes)
-
-
-def _reference_id(doc_id: str, entry: object) -> str | None:
-    """The absolute id of a relationship entry (a string reference or an embedded method)."""
-    ref = entry.get("id") if isinstance(entry, Mapping) else entry
-    if not isinstance(ref, str):
-        return None
-    return doc_id.partition("#")[0] + ref if ref.startswith("#") else ref
-
-
-def _as_list(value: object) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
-
-
-def _has_key_material(document: Mapping[str, Any]) -> bool:
-    return any(k in document for k in ("publicKeyMultibase", "publicKeyJwk", "publicKeyBase58"))
-
-
-def _method_from(
-    method: Mapping[str, Any], vm_id: str, controller: str | None, purposes: frozenset[str]
-) -> ResolvedMethod:
-    """Read the public key of a Multikey, Ed25519VerificationKey2020/2018 or JWK method."""
-    kind = method.get("type")
-    try:
-        key = _public_key_of(method)
-    except KeyFormatError as exc:
-        raise DIDResolutionError(f"{vm_id}: unusable {kind} key: {exc}") from exc
-    return ResolvedMethod(vm_id, str(kind), controller, key, purposes)
-
-
-def _public_key_of(method: Mapping[str, Any]) -> VerificationKey:
-    kind = method.get("type")
-    if kind in ("Multikey", "Ed25519VerificationKey2020") and "publicKeyMultibase" in method:
-        value = method["publicKeyMultibase"]
-        if not isinstance(value, str):
-            raise KeyFormatError("publicKeyMultibase must be a string")
-        if kind == "Multikey" and value.startswith(_P256_PREFIX):
-            raw = decode_multikey(value, P256_PUB, (33,), what="publicKeyMultibase")
-            point = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
-            return EcP256PublicKey(point)
-        return Ed25519PublicKey.from_multibase(value)
-    if kind in ("JsonWebKey2020", "JsonWebKey") and isinstance(method.get("publicKeyJwk"), Mapping):
-        if "d" in method["publicKeyJwk"]:
-            raise KeyFormatError("publicKeyJwk contains a private key ('d'): refusing it")
-        return public_key_from_jwk(method["publicKeyJwk"])
-    if kind == "Ed25519VerificationKey2018" and isinstance(method.get("publicKeyBase58"), str):
-        return Ed25519PublicKey.from_base58(method["publicKeyBase58"])
-    raise KeyFormatError(
-        f"unsupported verification method type {kind!r} (Multikey, Ed25519VerificationKey2020, "
-        "Ed25519VerificationKey2018, JsonWebKey2020 and JsonWebKey are supported)"
-    )

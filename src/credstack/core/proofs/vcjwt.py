@@ -150,6 +150,8 @@ def _claims_problem(payload: Mapping[str, Any], credential: dict[str, Any] | Non
     """OB 3.0 §8.2.4: iss, sub, nbf, jti (and exp) must agree with the credential."""
     if credential is None:
         return "the JWT payload holds no credential"
+    if not isinstance(payload.get("iss"), str):
+        return "the JWT has no 'iss' claim"
     if payload.get("iss") != _issuer_id(credential):
         return (
             f"iss {payload.get('iss')!r} is not the credential's issuer {_issuer_id(credential)!r}"
