@@ -22,6 +22,7 @@ from pyld import jsonld
 
 from credstack.core.contexts import DocumentLoader, offline_loader
 from credstack.core.errors import CanonicalizationError, ContextError
+from credstack.core.jsonld_fast import fast_quads
 from credstack.core.jsonld_safety import check_expanded, undefined_term
 from credstack.core.rdfc_canon import canonicalize_quads
 from credstack.core.rdfc_nquads import Quad, iri, literal
@@ -39,14 +40,17 @@ def _default_loader() -> DocumentLoader:
 def canonicalize(document: Mapping[str, Any], loader: DocumentLoader | None = None) -> str:
     """RDFC-1.0 canonical N-Quads of ``document``.
 
-    With no ``loader`` only Credstack's bundled production contexts are available and
-    the fast path is used when possible. A custom loader (tests, extra contexts) always
-    takes the general path, since the fast path knows only the bundled contexts.
+    With no ``loader`` only Credstack's bundled production contexts are available. The
+    fast path is used whenever it can answer exactly (bundled contexts, through the
+    default or an :func:`offline_loader`); anything else takes the general path.
     Raises :class:`ContextError` for an unknown context and
     :class:`CanonicalizationError` for anything a signature would not cover (undefined
     terms, relative IRIs, malformed values).
     """
-    return canonicalize_quads(general_quads(document, loader or _default_loader()))
+    quads = fast_quads(document, loader)
+    if quads is None:
+        quads = general_quads(document, loader or _default_loader())
+    return canonicalize_quads(quads)
 
 
 def canonicalize_general(document: Mapping[str, Any], loader: DocumentLoader | None = None) -> str:
@@ -89,6 +93,8 @@ def general_quads(document: Mapping[str, Any], loader: DocumentLoader) -> list[Q
         )
     except (CanonicalizationError, ContextError):
         raise
+    except RecursionError as exc:
+        raise CanonicalizationError("the document is nested too deeply to canonicalize") from exc
     except jsonld.JsonLdError as exc:
         context_problem = _context_error(exc)
         if context_problem is not None:
