@@ -211,3 +211,12 @@ def test_an_expired_proof_fails_when_the_time_is_given() -> None:
     late = verify_proofs(signed_doc, now=datetime(2025, 1, 2, tzinfo=UTC))
     assert not late.verified
     assert "expired" in late.results[0].reason
+
+
+def test_only_a_bounded_number_of_proofs_is_checked() -> None:
+    document = signed()
+    document["proof"] = [*[{"type": "Unknown"}] * 3, document["proof"][0]]
+    report = verify_proofs(document, max_proofs=3)
+    assert not report.verified
+    assert "only the first 3 proofs" in report.results[3].reason
+    assert verify_proofs(document).verified

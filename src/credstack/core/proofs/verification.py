@@ -18,6 +18,9 @@ from credstack.core.proofs import data_integrity, ed25519_2020
 from credstack.core.proofs.data_integrity import Resolve
 from credstack.core.proofs.results import ProofReport, ProofResult
 
+#: a credential with more proofs than this is unusual; beyond it checking stops
+MAX_PROOFS = 8
+
 
 def resolve_offline(vm_id: str) -> ResolvedMethod:
     """Resolve did:key methods only; anything that needs a fetch is refused."""
@@ -37,8 +40,12 @@ def verify_proofs(
     loader: DocumentLoader | None = None,
     expected_purpose: str = "assertionMethod",
     now: datetime | None = None,
+    max_proofs: int = MAX_PROOFS,
 ) -> ProofReport:
     """Check each proof in ``document['proof']`` and report them all.
+
+    Each proof costs a canonicalization and maybe a fetch, so only the first
+    ``max_proofs`` are checked; the rest are reported as not checked.
 
     ``resolve`` dereferences verification methods (default: did:key only, no network);
     ``loader`` serves JSON-LD contexts (default: Credstack's bundled, pinned contexts);
@@ -50,6 +57,10 @@ def verify_proofs(
     proofs = raw if isinstance(raw, list) else [raw]
     results: list[ProofResult] = []
     for index, proof in enumerate(proofs):
+        if index >= max_proofs:
+            reason = f"not checked: only the first {max_proofs} proofs are verified"
+            results.append(ProofResult(index, "?", None, "unsupported", reason))
+            continue
         if not isinstance(proof, Mapping):
             results.append(
                 ProofResult(index, "?", None, "failed", "the proof is not a JSON object")
