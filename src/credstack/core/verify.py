@@ -48,14 +48,20 @@ class VerifyOptions:
 
 def verify(data: bytes | str, *, input_name: str, options: VerifyOptions) -> VerificationReport:
     """Verify one input (JSON, compact JWT, baked PNG or SVG) and report every check."""
-    report = VerificationReport(input=input_name)
     try:
         parsed = parse_input(data)
     except InputError as exc:
-        report.add("parse", CheckStatus.FAIL, str(exc))
-        _skip_rest(report, "not run: no credential could be read from the input")
-        return report
-    return verify_parsed(parsed, report=report, options=options)
+        return unreadable(input_name, str(exc))
+    return verify_parsed(parsed, report=VerificationReport(input=input_name), options=options)
+
+
+def unreadable(input_name: str, reason: str) -> VerificationReport:
+    """The report for an input from which no credential could be read at all."""
+    report = VerificationReport(input=input_name)
+    report.add("parse", CheckStatus.FAIL, reason)
+    for check_id in CHECK_ORDER[1:]:
+        report.add(check_id, CheckStatus.SKIP, "not run: no credential could be read")
+    return report
 
 
 def verify_parsed(
@@ -101,12 +107,6 @@ def verify_parsed(
 def _current_check(report: VerificationReport) -> str:
     done = {c.id for c in report.checks}
     return next(c for c in CHECK_ORDER if c not in done)
-
-
-def _skip_rest(report: VerificationReport, reason: str) -> None:
-    for check_id in CHECK_ORDER:
-        if report.check(check_id) is None:
-            report.add(check_id, CheckStatus.SKIP, reason)
 
 
 def _local_first(options: VerifyOptions) -> Fetcher:
