@@ -1,0 +1,110 @@
+"""The one settings object of a Credstack process.
+
+Settings come from the environment (prefix ``CREDSTACK_``, see design §6) and are built
+once at the edge (the CLI command or the test fixture) by :func:`load_settings`, then
+passed down. Nothing reads the environment at import time, so tests and several app
+instances in one process never see each other's configuration.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from credstack.core.errors import ConfigurationError
+
+#: name of the master secret file inside ``CREDSTACK_HOME`` (created 0600 by ``credstack init``)
+SECRET_FILE_NAME = "secret.key"
+#: name of the embedded SQLite database inside ``CREDSTACK_HOME``
+DATABASE_FILE_NAME = "credstack.db"
+
+
+def normalise_database_url(url: str) -> str:
+    """Point ``postgresql://`` URLs at psycopg 3; SQLAlchemy would pick psycopg2 otherwise."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    if url.startswith("postgresql+psycopg2://"):
+        return "postgresql+psycopg://" + url[len("postgresql+psycopg2://") :]
+    return url
+
+
+class Settings(BaseSettings):
+    """Exactly the variables of design §6: home, database URL, base URL, secret, SMTP."""
+
+    model_config = SettingsConfigDict(env_prefix="CREDSTACK_", extra="ignore", frozen=True)
+
+    home: Path = Field(default=Path(".credstack"))
+    database_url: str | None = None
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: SecretStr | None = None
+    smtp_url: str | None = None
+
+    @field_validator("home")
+    @classmethod
+    def _absolute_home(cls, value: Path) -> Path:
+        """Resolve the home once so that a later ``chdir`` cannot move the database."""
+        return value.expanduser().resolve()
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        return normalise_database_url(value.strip())
+
+    @field_validator("base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        """Public URLs are built as ``base_url + path``; a trailing slash would double it."""
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("CREDSTACK_BASE_URL must start with http:// or https://")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL to connect to: the given one, or SQLite inside the home."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.home / DATABASE_FILE_NAME}"
+
+    @property
+    def secret_key_path(self) -> Path:
+        """Where the generated master secret lives when ``CREDSTACK_SECRET_KEY`` is unset."""
+        return self.home / SECRET_FILE_NAME
+
+    def master_secret(self) -> bytes:
+        """The master secret that encrypts private keys at rest.
+
+        ``CREDSTACK_SECRET_KEY`` wins; otherwise the file that ``credstack init`` wrote.
+        """
+        if self.secret_key is not None:
+            value = self.secret_key.get_secret_value()
+            if value:
+                return value.encode("utf-8")
+        try:
+            value = self.secret_key_path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            raise ConfigurationError(
+                f"no master secret: set CREDSTACK_SECRET_KEY or run 'credstack init' "
+                f"to create {self.secret_key_path}"
+            ) from None
+        if not value:
+            raise ConfigurationError(f"the master secret file {self.secret_key_path} is empty")
+        return value.encode("utf-8")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment (and explicit overrides) at the edge."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValueError as exc:
+        # pydantic's ValidationError is a ValueError; keep only the human part.
+        errors = getattr(exc, "errors", None)
+        if callable(errors):
+            parts = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors()]
+            raise ConfigurationError("invalid settings: " + "; ".join(parts)) from None
+        raise ConfigurationError(f"invalid settings: {exc}") from None
