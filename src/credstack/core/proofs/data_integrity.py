@@ -104,7 +104,7 @@ def sign_data_integrity(
     config = {**proof, "@context": unsecured.get("@context")} if "@context" in unsecured else proof
     hashed = hash_proof_input(unsecured, config, cryptosuite, loader)
     proof["proofValue"] = multibase_encode(key.sign(hashed.signing_input), "z")
-    secured = copy.deepcopy(dict(document))
+    secured = copy.deepcopy({k: v for k, v in document.items() if k != "proof"})
     secured["proof"] = [*copy.deepcopy(existing), proof]
     return secured
 
@@ -227,14 +227,15 @@ def _unsecured_for_verification(
         doc_context = _as_list(document.get("@context"))
         if doc_context[: len(proof_context)] != proof_context:
             return unsecured, "the proof's @context is not the start of the document's @context"
-        unsecured["@context"] = copy.deepcopy(proof["@context"])
+        unsecured["@context"] = proof["@context"]
     return unsecured, None
 
 
 def _input_document(
     document: Mapping[str, Any], all_proofs: list[dict[str, Any]], proof: Mapping[str, Any]
 ) -> dict[str, Any]:
-    unsecured = {k: copy.deepcopy(v) for k, v in document.items() if k != "proof"}
+    # a shallow view: canonicalization only reads it, and nothing here is returned
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
     previous = proof.get("previousProof")
     if previous is not None:
         wanted = _as_list(previous)
@@ -243,7 +244,7 @@ def _input_document(
         if missing:
             names = ", ".join(map(str, missing))
             raise ProofError(f"previousProof {names} is not among the document's proofs")
-        unsecured["proof"] = copy.deepcopy(matching)
+        unsecured["proof"] = matching
     return unsecured
 
 
