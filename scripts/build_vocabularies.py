@@ -49,7 +49,6 @@ ALIASES: dict[str, dict[str, str]] = {
         "work-based": "workbased",
     },
     "learning_setting": {"formal": "formal-learning", "non-formal": "non-formal-learning"},
-    "learning_schedule": {"part-time": "part-time-light"},
     "supervision": {
         "unsupervised": "unsupervised-without-id-verification",
         "supervised": "supervised-without-id-verification",

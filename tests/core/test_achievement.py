@@ -12,16 +12,26 @@ from pathlib import Path
 import pytest
 
 from credstack.core.achievement import (
+    AchievementDefinition,
     definition_from_mapping,
     definition_to_mapping,
+    expiry_for,
     missing_eu_elements,
     parse_definition,
+)
+from credstack.core.achievement_parts import (
+    Grading,
+    QualityAssurance,
+    RelatedAchievement,
+    SkillRef,
+    Stackability,
 )
 from credstack.core.durations import add_duration, parse_duration
 from credstack.core.errors import InputError, ValidationError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO_ROOT / "examples" / "micro-credential.yaml"
+DOCS = REPO_ROOT / "docs" / "micro-credentials.md"
 SHARED = Path(os.environ.get("CREDSTACK_SHARED", REPO_ROOT.parent / "shared"))
 ESCO_SKILLS = SHARED / "data" / "esco" / "skills_en.csv.gz"
 ONET = SHARED / "data" / "onet"
@@ -201,3 +211,20 @@ def test_durations_are_calendar_aware() -> None:
     for bad in ("P", "PT", "2Y", "P1.5Y", "P1H"):
         with pytest.raises(ValueError):
             parse_duration(bad)
+
+
+def test_expiry_is_issue_date_plus_validity() -> None:
+    issued = datetime(2025, 3, 1, 12, tzinfo=UTC)
+    defn = parse_definition(EXAMPLE.read_text(encoding="utf-8"))
+    assert expiry_for(defn, issued) == datetime(2030, 3, 1, 12, tzinfo=UTC)
+    assert expiry_for(parse_definition(MINIMAL), issued) is None
+
+
+@pytest.mark.parametrize(
+    "model",
+    [AchievementDefinition, Grading, QualityAssurance, Stackability, RelatedAchievement, SkillRef],
+)
+def test_every_field_is_documented(model: type) -> None:
+    docs = DOCS.read_text(encoding="utf-8")
+    undocumented = [name for name in model.model_fields if f"`{name}`" not in docs]
+    assert undocumented == []

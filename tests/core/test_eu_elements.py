@@ -184,7 +184,7 @@ def test_grades_link_to_the_grading_scheme() -> None:
         ("mode_of_learning", "Hybrid", "Hybrid"),
         ("supervision", "supervised", "Supervised without ID Verification"),
         ("learning_setting", "non-formal", "non-formal learning"),
-        ("learning_schedule", "part-time", "Part time light"),
+        ("learning_schedule", "Part time intensive", "Part time intensive"),
         ("credit_system", "ECTS", "European Credit Transfer System"),
         ("quality_assurance", "program-license", "Program License"),
         ("eqf_level", "EQF 4", "Level 4"),
@@ -200,3 +200,15 @@ def test_unknown_values_do_not_resolve() -> None:
     assert find_concept("eqf_level", 0) is None
     assert find_concept("assessment_type", "vibes") is None
     assert find_concept("mode_of_learning", "http://data.europa.eu/snb/eqf/5") is None
+
+
+def test_docs_list_every_short_code_and_alias() -> None:
+    docs = (REPO_ROOT / "docs" / "micro-credentials.md").read_text(encoding="utf-8")
+    missing = [
+        code
+        for name in vocabulary_names()
+        if name != "credit_system"  # set by ects_credits, never written in a file
+        for code in [*vocabulary(name).codes(), *vocabulary(name).aliases]
+        if f"`{code}`" not in docs
+    ]
+    assert missing == []

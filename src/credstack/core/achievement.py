@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Literal
 
 import yaml
@@ -44,6 +45,7 @@ from credstack.core.achievement_parts import (
     Url,
     tidy_text,
 )
+from credstack.core.durations import add_duration, parse_duration
 from credstack.core.errors import InputError, ValidationError
 from credstack.core.eu_vocabularies import Concept, find_concept
 
@@ -56,6 +58,7 @@ __all__ = [
     "Stackability",
     "definition_from_mapping",
     "definition_to_mapping",
+    "expiry_for",
     "missing_eu_elements",
     "parse_definition",
 ]
@@ -177,6 +180,13 @@ def definition_to_mapping(defn: AchievementDefinition) -> dict[str, Any]:
     """JSON-ready data that :func:`definition_from_mapping` reads back to an equal definition."""
     dumped: dict[str, Any] = defn.model_dump(mode="json", exclude_none=True)
     return dumped
+
+
+def expiry_for(defn: AchievementDefinition, issued: datetime) -> datetime | None:
+    """When an award issued at ``issued`` expires: issue date plus ``validity`` (or never)."""
+    if defn.validity is None:
+        return None
+    return add_duration(issued, parse_duration(defn.validity))
 
 
 def missing_eu_elements(defn: AchievementDefinition, *, issuer_country: str | None) -> list[str]:
