@@ -47,6 +47,8 @@ def _issuer() -> dict[str, Any]:
         name="Example University",
         url="https://www.example-university.eu",
         email="microcredentials@example-university.eu",
+        description="A research university in the Netherlands.",
+        image_url="https://www.example-university.eu/logo.png",
         country_code="nl",
         country="Netherlands",
         region="Utrecht",
@@ -134,6 +136,11 @@ def test_shape_contexts_and_dates() -> None:
     assert credential["validUntil"] == "2030-03-01T00:00:00Z"
     assert "jti" not in credential and "endorsementJwt" not in credential
     assert credential["issuer"]["address"]["addressCountryCode"] == "NL"
+    assert credential["issuer"]["image"] == {
+        "id": "https://www.example-university.eu/logo.png",
+        "type": "Image",
+        "caption": "Logo of Example University",
+    }
 
 
 def test_every_term_is_defined_by_vc2_and_ob3_contexts() -> None:

@@ -116,7 +116,8 @@ def achievement_json(
     ``creator`` (the awarding body). ``image_url`` overrides the definition's image when
     that is a local file the caller has published elsewhere.
     """
-    image_ref = image_url or (defn.image if defn.image and "://" in defn.image else None)
+    published = defn.image and ("://" in defn.image or defn.image.startswith("data:"))
+    image_ref = image_url or (defn.image if published else None)
     achievement: dict[str, Any] = {
         "id": achievement_id_url,
         "type": ["Achievement"],
