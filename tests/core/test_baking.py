@@ -172,6 +172,13 @@ def test_credential_chunk_with_garbage_text_is_refused() -> None:
         extract_png(png)
 
 
+def test_absurdly_nested_json_is_a_baking_error() -> None:
+    nested = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
+    png = make_png(extra=itxt(b"openbadgecredential", nested))
+    with pytest.raises(BakingError, match="nested too deeply"):
+        extract_png(png)
+
+
 def test_png_size_cap() -> None:
     png = make_png(20, 20)
     with pytest.raises(BakingError, match="more than the 50 allowed"):

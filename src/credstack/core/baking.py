@@ -57,6 +57,8 @@ def _parse_credential_text(text: str, where: str) -> BakedCredential:
             value = json.loads(stripped)
         except ValueError as exc:
             raise BakingError(f"the credential in this {where} is not valid JSON: {exc}") from exc
+        except RecursionError as exc:
+            raise BakingError(f"the credential in this {where} is nested too deeply") from exc
         if not isinstance(value, dict):
             raise BakingError(f"the credential in this {where} is not a JSON object")
         return value
