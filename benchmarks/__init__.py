@@ -1,0 +1,1 @@
+"""Benchmarks for Credstack (run ``python -m benchmarks.core`` from the repository root)."""

@@ -1,0 +1,12 @@
+"""Script form of the core benchmark: ``python benchmarks/bench_core.py`` (same as ``-m benchmarks.core``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from benchmarks.core import main
+
+    sys.exit(main())
