@@ -1,4 +1,7 @@
-"""Script form of the core benchmark: ``python benchmarks/bench_core.py`` (same as ``-m benchmarks.core``)."""
+"""Script form of the core benchmark: ``python benchmarks/bench_core.py``.
+
+Same as ``python -m benchmarks.core``; this file only puts the repository root on the path.
+"""
 
 from __future__ import annotations
 

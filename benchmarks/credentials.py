@@ -60,7 +60,8 @@ def typical_credential() -> dict[str, Any]:
             "identifier": [
                 {
                     "type": "IdentityObject",
-                    "identityHash": "sha256$4b3c9f0a1e2d7c6b5a49382716f5e4d3c2b1a09f8e7d6c5b4a3928170f6e5d4c",
+                    "identityHash": "sha256$"
+                    + "4b3c9f0a1e2d7c6b5a49382716f5e4d3c2b1a09f8e7d6c5b4a3928170f6e5d4c",
                     "identityType": "emailAddress",
                     "hashed": True,
                     "salt": "9c1f5e7a",
