@@ -213,6 +213,13 @@ def test_connects_to_the_checked_address_and_keeps_the_name(server: _Server) -> 
     assert server.requests == [("/status/1", f"badges.test:{port}")]
 
 
+def test_next_address_is_tried_when_the_first_refuses(server: _Server) -> None:
+    port = server.server_address[1]
+    # 127.0.0.2 is loopback too, but nothing listens there on this port
+    fetcher = HttpFetcher(LOOPBACK, resolve_host=lambda host: ["127.0.0.2", "127.0.0.1"])
+    assert fetcher(f"http://badges.test:{port}/status/1") == STATUS_LIST
+
+
 def test_system_resolver_knows_localhost() -> None:
     assert "127.0.0.1" in system_resolver("localhost") or "::1" in system_resolver("localhost")
 

@@ -90,39 +90,42 @@ class HttpFetcher:
         return httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False, verify=verify)
 
     def _get(self, checked: CheckedURL, deadline: float) -> tuple[int, str | None, bytes]:
-        """One GET to the first checked address; ``(status, Location, body)``."""
+        """GET from the checked addresses in turn (the next one only if connecting fails)."""
         label = self._label(checked.url)
+        failure: httpx.ConnectError | None = None
+        for address in checked.addresses:
+            try:
+                return self._get_from(checked, address, label, deadline)
+            except httpx.ConnectError as exc:
+                failure = exc
+            except httpx.TimeoutException as exc:
+                raise FetchError(
+                    f"{label} did not answer within {self.policy.timeout_seconds:g} s"
+                ) from exc
+            except httpx.HTTPError as exc:
+                raise FetchError(f"{label} failed: {exc or type(exc).__name__}") from exc
+        raise FetchError(f"{label} could not be reached: {failure or 'no address'}") from failure
+
+    def _get_from(
+        self, checked: CheckedURL, address: str, label: str, deadline: float
+    ) -> tuple[int, str | None, bytes]:
         headers = {
             "Host": checked.host_header,
             "Accept-Encoding": "identity",
             "User-Agent": _USER_AGENT,
         }
         extensions = {"sni_hostname": checked.host} if checked.scheme == "https" else {}
-        try:
-            with (
-                self._client() as client,
-                client.stream(
-                    "GET",
-                    _pinned_url(checked, checked.addresses[0]),
-                    headers=headers,
-                    extensions=extensions,
-                ) as response,
-            ):
-                if response.status_code in _REDIRECTS:
-                    return response.status_code, response.headers.get("location"), b""
-                if response.status_code != 200:
-                    return response.status_code, None, b""
-                return 200, None, self._read_body(response, label, deadline)
-        except httpx.TimeoutException as exc:
-            raise FetchError(
-                f"{label} did not answer within {self.policy.timeout_seconds:g} s"
-            ) from exc
-        except httpx.ConnectError as exc:
-            reason = str(exc) or type(exc).__name__
-            raise FetchError(f"{label} could not be reached: {reason}") from exc
-        except httpx.HTTPError as exc:
-            reason = str(exc) or type(exc).__name__
-            raise FetchError(f"{label} failed: {reason}") from exc
+        with (
+            self._client() as client,
+            client.stream(
+                "GET", _pinned_url(checked, address), headers=headers, extensions=extensions
+            ) as response,
+        ):
+            if response.status_code in _REDIRECTS:
+                return response.status_code, response.headers.get("location"), b""
+            if response.status_code != 200:
+                return response.status_code, None, b""
+            return 200, None, self._read_body(response, label, deadline)
 
     def _read_body(self, response: httpx.Response, label: str, deadline: float) -> bytes:
         encoding = response.headers.get("content-encoding", "identity").strip().lower()
