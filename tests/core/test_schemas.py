@@ -24,6 +24,7 @@ from credstack.core.schemas import (
     normalise_credential,
     schemas_for,
     validate_credential,
+    validate_profile,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -272,3 +273,15 @@ def test_plain_verifiable_credential_needs_the_vc_context() -> None:
 
 def test_non_object_input_is_a_problem_not_a_crash() -> None:
     assert _paths(validate_credential(["not", "a", "credential"])) == ["$"]  # type: ignore[arg-type]
+
+
+@needs_shared
+def test_issuer_profiles_are_checked_with_the_profile_schema() -> None:
+    complete = json.loads((EXAMPLES / "complete-openbadgecredential.json").read_text())
+    profile = complete["issuer"]
+    assert validate_profile(profile) == []
+    broken = {key: value for key, value in profile.items() if key != "type"}
+    broken["email"] = 42
+    problems = validate_profile(broken)
+    assert [(p.path, p.schema) for p in problems] == [("$", "profile"), ("$.email", "profile")]
+    assert validate_profile({"id": "https://u.example", "type": "Profile"}) == []

@@ -326,6 +326,22 @@ def _leaf_errors(errors: Iterable[SchemaValidationError]) -> Iterator[SchemaVali
             yield error
 
 
+def _problems(document: Mapping[str, Any], names: list[str]) -> list[SchemaProblem]:
+    problems: dict[SchemaProblem, None] = {}
+    reported_paths: set[str] = set()
+    for name in names:
+        found_here: set[str] = set()
+        normalised = normalise_credential(document, name)
+        for error in _leaf_errors(_validator(name).iter_errors(normalised)):
+            path = _original_path(document, list(error.absolute_path))
+            if path in reported_paths:
+                continue  # the more specific OB 3.0 schema already explained this spot
+            problems[SchemaProblem(path, _message(error), name)] = None
+            found_here.add(path)
+        reported_paths |= found_here
+    return sorted(problems, key=lambda problem: (problem.path, problem.schema, problem.message))
+
+
 def validate_credential(credential: Mapping[str, Any]) -> list[SchemaProblem]:
     """Every schema problem of ``credential`` (empty list = valid); the input is not changed.
 
@@ -334,16 +350,11 @@ def validate_credential(credential: Mapping[str, Any]) -> list[SchemaProblem]:
     """
     if not isinstance(credential, Mapping):
         return [SchemaProblem("$", "a credential must be a JSON object", VERIFIABLE_CREDENTIAL)]
-    problems: dict[SchemaProblem, None] = {}
-    reported_paths: set[str] = set()
-    for name in schemas_for(credential):
-        found_here: set[str] = set()
-        normalised = normalise_credential(credential, name)
-        for error in _leaf_errors(_validator(name).iter_errors(normalised)):
-            path = _original_path(credential, list(error.absolute_path))
-            if path in reported_paths:
-                continue  # the more specific OB 3.0 schema already explained this spot
-            problems[SchemaProblem(path, _message(error), name)] = None
-            found_here.add(path)
-        reported_paths |= found_here
-    return sorted(problems, key=lambda problem: (problem.path, problem.schema, problem.message))
+    return _problems(credential, schemas_for(credential))
+
+
+def validate_profile(profile: Mapping[str, Any]) -> list[SchemaProblem]:
+    """Problems of an issuer ``Profile`` document (served at ``/issuers/{slug}``) per OB 3.0."""
+    if not isinstance(profile, Mapping):
+        return [SchemaProblem("$", "a profile must be a JSON object", PROFILE)]
+    return _problems(profile, [PROFILE])
