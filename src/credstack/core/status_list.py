@@ -117,9 +117,6 @@ class StatusBitstring:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, StatusBitstring) and self._bytes == other._bytes
 
-    def __hash__(self) -> int:
-        return hash(bytes(self._bytes))
-
     def __repr__(self) -> str:
         return f"StatusBitstring(length={self.length}, set={sum(1 for _ in self.set_indexes())})"
 
