@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
+from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from credstack.core.errors import ConfigurationError
@@ -61,7 +62,7 @@ class Settings(BaseSettings):
         """Public URLs are built as ``base_url + path``; a trailing slash would double it."""
         value = value.strip().rstrip("/")
         if not value.startswith(("http://", "https://")):
-            raise ValueError("CREDSTACK_BASE_URL must start with http:// or https://")
+            raise ValueError("must start with http:// or https://")
         return value
 
     @property
@@ -101,10 +102,10 @@ def load_settings(**overrides: object) -> Settings:
     """Build settings from the environment (and explicit overrides) at the edge."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
-    except ValueError as exc:
-        # pydantic's ValidationError is a ValueError; keep only the human part.
-        errors = getattr(exc, "errors", None)
-        if callable(errors):
-            parts = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors()]
-            raise ConfigurationError("invalid settings: " + "; ".join(parts)) from None
-        raise ConfigurationError(f"invalid settings: {exc}") from None
+    except PydanticValidationError as exc:
+        parts = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"])
+            message = str(error["msg"]).removeprefix("Value error, ")
+            parts.append(f"CREDSTACK_{field.upper()}: {message}")
+        raise ConfigurationError("invalid settings: " + "; ".join(parts)) from None

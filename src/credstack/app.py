@@ -1,0 +1,64 @@
+"""``create_app(settings)``: the one web application object (pages, API, health).
+
+The CLI's ``serve``, the tests and any ASGI server build the app the same way, from
+explicit settings. Routers are listed by module path in :data:`ROUTER_MODULES`; each
+module exposes ``router`` (a FastAPI ``APIRouter``), so adding a page or an API area is
+one line here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from credstack import __version__
+from credstack.settings import Settings
+from credstack.store.engine import create_database_engine, session_factory
+
+#: modules whose ``router`` is mounted, in order (add one line per router)
+ROUTER_MODULES: tuple[str, ...] = ("credstack.api.health",)
+
+
+def create_app(
+    settings: Settings,
+    engine: Engine | None = None,
+    sessions: sessionmaker[Session] | None = None,
+) -> FastAPI:
+    """Build the app from explicit settings.
+
+    ``engine`` lets a caller (``serve``, the tests) share its engine, else one is made from
+    the settings; ``sessions`` lets tests bind request sessions to a connection whose
+    outer transaction they roll back afterwards.
+    """
+    owns_engine = engine is None
+    engine = engine or create_database_engine(settings.effective_database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_engine:
+            engine.dispose()
+
+    app = FastAPI(
+        title="Credstack",
+        version=__version__,
+        description="Issue, stack, share and verify Open Badges 3.0 micro-credentials.",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = sessions or session_factory(engine)
+    for module_name in ROUTER_MODULES:
+        router = importlib.import_module(module_name).router
+        if not isinstance(router, APIRouter):
+            raise TypeError(f"{module_name}.router is not a FastAPI APIRouter")
+        app.include_router(router)
+    return app

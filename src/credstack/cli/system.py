@@ -1,0 +1,72 @@
+"""System commands: ``credstack init`` (create or upgrade the database) and ``serve``."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``init`` and ``serve`` as top-level commands."""
+    app.command("init")(init)
+    app.command("serve")(serve)
+
+
+def init(
+    as_json: bool = typer.Option(
+        False, "--json", help='Print {"database", "migrated"} as JSON instead of a sentence.'
+    ),
+) -> None:
+    """Create or upgrade the database (and CREDSTACK_HOME with its master secret).
+
+    Safe to run again: a database already at the newest schema is left as it is.
+    """
+    from credstack.services.database import upgrade_database
+    from credstack.settings import load_settings
+
+    settings = load_settings()
+    result = upgrade_database(settings)
+    if as_json:
+        typer.echo(json.dumps({"database": result.database, "migrated": result.migrated}))
+        return
+    if result.secret_created:
+        typer.echo(f"Created the master secret {settings.secret_key_path} (mode 0600).")
+    if not result.migrated:
+        typer.echo(
+            f"Database {result.database} is up to date ({result.to_revision}); nothing to do."
+        )
+    elif result.from_revision is None:
+        typer.echo(f"Created database {result.database} (schema {result.to_revision}).")
+    else:
+        typer.echo(
+            f"Upgraded database {result.database} "
+            f"from {result.from_revision} to {result.to_revision}."
+        )
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port to listen on."),
+) -> None:
+    """Run the web app and API (uvicorn) on an initialised database."""
+    import uvicorn
+
+    from credstack.app import create_app
+    from credstack.core.errors import ConfigurationError
+    from credstack.services.database import check_database, unreachable_error
+    from credstack.settings import load_settings
+    from credstack.store.engine import create_database_engine
+
+    settings = load_settings()
+    engine = create_database_engine(settings.effective_database_url)
+    health = check_database(engine)
+    if health.state == "unreachable":
+        engine.dispose()
+        raise unreachable_error(settings.effective_database_url, RuntimeError(health.detail))
+    if not health.ok:
+        engine.dispose()
+        raise ConfigurationError(f"the database is {health.state}: run 'credstack init' first")
+    typer.echo(f"Credstack on http://{host}:{port} (public base URL {settings.base_url})")
+    uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="info")
+    engine.dispose()
