@@ -361,3 +361,14 @@ def test_pathological_identical_blank_nodes_hit_the_work_limit_not_a_hang(count:
     ]
     with pytest.raises(CanonicalizationError, match="work limit"):
         canon(quads, max_n_degree_calls=2_000)
+
+
+def test_distinct_permutations_lists_each_ordering_once() -> None:
+    from itertools import permutations
+
+    from credstack.core.rdfc_canon import distinct_permutations
+
+    for items in (["g"] * 6, ["a", "b", "a"], ["a", "b", "c", "d"], []):
+        produced = list(distinct_permutations(items))
+        assert len(produced) == len(set(produced))
+        assert set(produced) == set(permutations(items))

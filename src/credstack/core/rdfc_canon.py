@@ -15,15 +15,43 @@ document made of many identical blank nodes can make it run for factorial time.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
-from itertools import permutations
+from collections.abc import Iterable, Iterator
 
 from credstack.core.errors import CanonicalizationError
 from credstack.core.rdfc_nquads import Quad, serialize
 
-#: Upper bound on N-degree hash computations for one document. Real credentials need a
-#: handful; the bound only stops deliberately pathological graphs ("poison" datasets).
-MAX_N_DEGREE_CALLS = 20_000
+#: Upper bound on N-degree work (hash computations plus permutations tried) for one
+#: document. Real credentials need a few dozen units; the bound only stops deliberately
+#: pathological graphs ("poison" datasets) that would otherwise run for factorial time.
+MAX_N_DEGREE_CALLS = 50_000
+
+
+def distinct_permutations(items: list[str]) -> Iterator[tuple[str, ...]]:
+    """Every distinct ordering of ``items`` once.
+
+    RDFC-1.0 lists a related blank node once per quad it shares, so a proof node in its
+    own graph sees its graph's blank node six times with the same hash. All 720
+    orderings of six equal entries yield the same path and the same issuer, so trying
+    each distinct ordering once gives exactly the algorithm's result.
+    """
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item] = counts.get(item, 0) + 1
+    prefix: list[str] = []
+
+    def extend(remaining: int) -> Iterator[tuple[str, ...]]:
+        if remaining == 0:
+            yield tuple(prefix)
+            return
+        for item, count in counts.items():
+            if count:
+                counts[item] = count - 1
+                prefix.append(item)
+                yield from extend(remaining - 1)
+                prefix.pop()
+                counts[item] = count
+
+    return extend(len(items))
 
 
 def _sha256(text: str) -> str:
@@ -95,7 +123,7 @@ class _Canonicalizer:
         text = position if position == "g" else f"{position}{quad[1]}"
         return _sha256(text + label)
 
-    def hash_n_degree(self, bnode: str, issuer: _Issuer) -> tuple[str, _Issuer]:
+    def spend(self) -> None:
         self.budget -= 1
         if self.budget < 0:
             raise CanonicalizationError(
@@ -103,6 +131,9 @@ class _Canonicalizer:
                 "Credstack's work limit (RDFC-1.0 N-degree budget exhausted); this is typical "
                 "of a deliberately pathological document"
             )
+
+    def hash_n_degree(self, bnode: str, issuer: _Issuer) -> tuple[str, _Issuer]:
+        self.spend()
         related_by_hash: dict[str, list[str]] = {}
         for quad in self.bnode_quads[bnode]:
             for term, position in ((quad[0], "s"), (quad[2], "o"), (quad[3], "g")):
@@ -114,7 +145,8 @@ class _Canonicalizer:
             data.append(digest)
             chosen_path = ""
             chosen_issuer: _Issuer | None = None
-            for permutation in permutations(related_by_hash[digest]):
+            for permutation in distinct_permutations(related_by_hash[digest]):
+                self.spend()
                 candidate = issuer.copy()
                 path = ""
                 recursion: list[str] = []
