@@ -44,6 +44,7 @@ class _Handler(BaseHTTPRequestHandler):
             "/loop": lambda: self._redirect("/loop"),
             "/slow": self._slow,
             "/gzip": self._gzip,
+            "/slow-redirect": self._slow_redirect,
         }
         routes.get(self.path, lambda: self._send(404, b"unknown"))()
 
@@ -75,6 +76,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"z")
             self.wfile.flush()
             time.sleep(0.3)
+
+    def _slow_redirect(self) -> None:
+        time.sleep(0.4)
+        self._redirect("/slow-redirect")
 
     def _gzip(self) -> None:
         self._send(200, b"\x1f\x8b\x08\x00", {"Content-Encoding": "gzip"})
@@ -159,6 +164,15 @@ def test_slow_server_times_out(server: _Server) -> None:
     with pytest.raises(FetchError, match="within 1 s"):
         fetcher(_url(server, "/slow"))
     assert time.monotonic() - started < 2.5
+
+
+def test_the_time_limit_covers_the_whole_redirect_chain(server: _Server) -> None:
+    policy = FetchPolicy(allow_http_loopback=True, timeout_seconds=1.0, max_redirects=10)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="within 1 s"):
+        HttpFetcher(policy)(_url(server, "/slow-redirect"))
+    assert time.monotonic() - started < 1.5
+    assert 2 <= len(server.requests) <= 3
 
 
 def test_unrequested_compression_is_refused(server: _Server) -> None:

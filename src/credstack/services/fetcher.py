@@ -84,8 +84,11 @@ class HttpFetcher:
     def _label(self, url: str) -> str:
         return f"{self._what} {url}"
 
-    def _client(self) -> httpx.Client:
-        timeout = httpx.Timeout(self.policy.timeout_seconds)
+    def _client(self, deadline: float) -> httpx.Client:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise httpx.TimeoutException("the fetch deadline has passed")
+        timeout = httpx.Timeout(remaining)  # each step gets at most what is left
         verify: ssl.SSLContext | bool = self._ssl_context or True
         return httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False, verify=verify)
 
@@ -116,7 +119,7 @@ class HttpFetcher:
         }
         extensions = {"sni_hostname": checked.host} if checked.scheme == "https" else {}
         with (
-            self._client() as client,
+            self._client(deadline) as client,
             client.stream(
                 "GET", _pinned_url(checked, address), headers=headers, extensions=extensions
             ) as response,
