@@ -153,3 +153,22 @@ def test_invalid_json_ld_is_a_canonicalization_error(canon: Canon) -> None:
     doc["@context"] = 5
     with pytest.raises(CanonicalizationError):
         canon(doc)
+
+
+@BOTH_PATHS
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"@context": [OB_CONTEXT[0]]},
+        {"@context": [OB_CONTEXT[0]], "id": "urn:uuid:only-an-id"},
+        {
+            "@context": [OB_CONTEXT[0]],
+            "type": "VerifiablePresentation",
+            "verifiableCredential": "urn:uuid:just-a-reference",
+        },
+    ],
+    ids=["empty", "only-id", "graph-reference"],
+)
+def test_data_json_ld_would_drop_is_an_error(canon: Canon, document: dict[str, Any]) -> None:
+    with pytest.raises(CanonicalizationError, match="JSON-LD drops it"):
+        canon(document)

@@ -85,8 +85,8 @@ def general_quads(document: Mapping[str, Any], loader: DocumentLoader) -> list[Q
         "processingMode": "json-ld-1.1",
     }
     try:
-        expanded = processor.expand(dict(document), options)
-        check_expanded(expanded)
+        expanded = processor.expand(dict(document), {**options, "keepFreeFloatingNodes": True})
+        check_expanded(expanded, top_level=True)
         dataset = processor.to_rdf(
             expanded,
             {**options, "rdfDirection": "i18n-datatype", "produceGeneralizedRdf": False},

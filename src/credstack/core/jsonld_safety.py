@@ -76,8 +76,27 @@ def _check_node_id(value: Any, position: str) -> None:
         relative_iri(position, str(value))
 
 
-def check_expanded(element: Any) -> None:
+def _check_free_floating(items: Any) -> None:
+    """Top-level and ``@graph`` members that expansion would drop (jsonld.js safe mode).
+
+    Needs expansion with ``keepFreeFloatingNodes``, which keeps them so we can see them.
+    """
+    for item in items if isinstance(items, list) else [items]:
+        if not isinstance(item, dict):
+            continue
+        if not item or "@value" in item or "@list" in item or set(item) == {"@id"}:
+            shown = item.get("@id") or item.get("@value") or "an empty object"
+            raise CanonicalizationError(
+                f"{shown!r} stands alone at the top level or in a graph, where JSON-LD drops "
+                "it, so the signature would not cover it; give it properties or embed it "
+                "as the value of a property"
+            )
+
+
+def check_expanded(element: Any, *, top_level: bool = False) -> None:
     """Walk expanded JSON-LD and reject anything RDF conversion would silently drop."""
+    if top_level:
+        _check_free_floating(element)
     if isinstance(element, list):
         for item in element:
             check_expanded(item)
@@ -103,6 +122,7 @@ def check_expanded(element: Any) -> None:
         if key in ("@id", "@type", "@index"):
             continue
         if key in ("@graph", "@included"):
+            _check_free_floating(value)
             check_expanded(value)
         elif key == "@reverse":
             check_expanded([{**value}])
