@@ -21,7 +21,10 @@ from credstack.settings import Settings
 from credstack.store.engine import create_database_engine, session_factory
 
 #: modules whose ``router`` is mounted, in order (add one line per router)
-ROUTER_MODULES: tuple[str, ...] = ("credstack.api.health",)
+ROUTER_MODULES: tuple[str, ...] = (
+    "credstack.api.health",
+    "credstack.api.routes.issuers",
+)
 
 
 def create_app(

@@ -1,0 +1,1 @@
+"""Public and API routes: one module per domain noun (issuers, credentials, status)."""
