@@ -25,6 +25,7 @@ from credstack.core.canonicalize import canonicalize, canonicalize_general
 from credstack.core.contexts import offline_loader
 from credstack.core.errors import CredstackError
 from credstack.core.jsonld_fast import fast_quads
+from credstack.core.jsonld_numbers import with_javascript_numbers
 from credstack.core.rdfc_canon import canonicalize_quads
 
 CORPUS_SIZE = int(os.environ.get("CREDSTACK_CORPUS_SIZE", "300"))
@@ -59,7 +60,10 @@ class CredentialGenerator:
 
     def number(self) -> Any:
         return self.rng.choice(
-            [0, 1, -7, 42, 42.0, 3.5, -0.25, 1e-7, 123456.789, 10**21, 2**53, 1.5e300, 7]
+            [
+                *(0, 1, -7, 42, 42.0, 3.5, -0.25, 1.5e-7, 123456.789, 10**21, 2**53, 1.5e300),
+                *(12345678901234567890, -0.0, 2.5e-9, 0.1, 5e-5, 1e22 + 1, 4.2e20, 7),
+            ]
         )
 
     def date(self) -> str:
@@ -302,7 +306,7 @@ def test_fast_path_matches_general_path_on_generated_credentials() -> None:
         general = _outcome(canonicalize_general, document)
         if quads is not None:
             fast_taken += 1
-            assert general == ("ok", canonicalize_quads(quads)), f"seed {seed}"
+            assert general == _outcome(canonicalize_quads, quads), f"seed {seed}"
         assert _outcome(canonicalize, document) == general, f"seed {seed}"
     # the generator only uses supported features here: the fast path must take them all
     assert fast_taken == CORPUS_SIZE
@@ -326,7 +330,7 @@ def test_rdfc_matches_pyld_urdna2015_where_pyld_escapes_correctly() -> None:
     for seed in range(CORPUS_SIZE // 2):
         document = CredentialGenerator(20_000 + seed, controls=False).credential()
         expected = jsonld.normalize(
-            document,
+            with_javascript_numbers(document),
             {
                 "algorithm": "URDNA2015",
                 "format": "application/n-quads",
@@ -334,7 +338,11 @@ def test_rdfc_matches_pyld_urdna2015_where_pyld_escapes_correctly() -> None:
                 "rdfDirection": "i18n-datatype",
             },
         )
-        assert canonicalize(document) == expected, f"seed {seed}"
+        quads = fast_quads(document)
+        assert quads is not None
+        # unlimited deep iterations: this checks the algorithm, not jsonld.js's limit
+        ours = canonicalize_quads(quads, max_deep_iterations=10**9)
+        assert ours == expected, f"seed {seed}"
         n_degree_documents += _needs_n_degree(document)
     assert n_degree_documents > 10
 
@@ -344,7 +352,7 @@ def _needs_n_degree(document: dict[str, Any]) -> bool:
 
     quads = fast_quads(document)
     assert quads is not None
-    state = _Canonicalizer(quads, 1)
+    state = _Canonicalizer(quads, 1, None)
     hashes = [state.hash_first_degree(bnode) for bnode in state.bnode_quads]
     return len(hashes) != len(set(hashes))
 
@@ -360,7 +368,19 @@ def test_pathological_identical_blank_nodes_hit_the_work_limit_not_a_hang(count:
         (f"_:n{i}", predicate, f"_:n{j}", "") for i in range(count) for j in range(count) if i != j
     ]
     with pytest.raises(CanonicalizationError, match="work limit"):
-        canon(quads, max_n_degree_calls=2_000)
+        canon(quads, max_work=2_000, max_deep_iterations=10**9)
+
+
+def test_jsonld_js_deep_iteration_limit_is_applied() -> None:
+    from credstack.core.errors import CanonicalizationError
+
+    predicate = "<https://example.org/p>"
+    # a ring of 3 equal blank nodes: each N-degree step recurses around the ring, so it
+    # needs more steps than the 3 jsonld.js allows (checked: rdf-canonize 5 refuses it too)
+    ring = [(f"_:r{i}", predicate, f"_:r{(i + 1) % 3}", "") for i in range(3)]
+    assert canonicalize_quads(ring, max_deep_iterations=10**9).count("_:c14n") == 6
+    with pytest.raises(CanonicalizationError, match=r"limit jsonld\.js applies"):
+        canonicalize_quads(ring)
 
 
 def test_distinct_permutations_lists_each_ordering_once() -> None:

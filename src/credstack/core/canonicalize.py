@@ -23,6 +23,7 @@ from pyld import jsonld
 from credstack.core.contexts import DocumentLoader, offline_loader
 from credstack.core.errors import CanonicalizationError, ContextError
 from credstack.core.jsonld_fast import fast_quads
+from credstack.core.jsonld_numbers import with_javascript_numbers
 from credstack.core.jsonld_safety import check_expanded, undefined_term
 from credstack.core.rdfc_canon import canonicalize_quads
 from credstack.core.rdfc_nquads import Quad, iri, literal
@@ -85,7 +86,8 @@ def general_quads(document: Mapping[str, Any], loader: DocumentLoader) -> list[Q
         "processingMode": "json-ld-1.1",
     }
     try:
-        expanded = processor.expand(dict(document), {**options, "keepFreeFloatingNodes": True})
+        source = with_javascript_numbers(dict(document))
+        expanded = processor.expand(source, {**options, "keepFreeFloatingNodes": True})
         check_expanded(expanded, top_level=True)
         dataset = processor.to_rdf(
             expanded,

@@ -28,6 +28,7 @@ from pyld import jsonld
 from pyld.context_resolver import ContextResolver
 
 from credstack.core.contexts import DocumentLoader, OfflineLoader, offline_loader
+from credstack.core.jsonld_numbers import as_javascript_number
 from credstack.core.jsonld_safety import is_absolute_iri, is_language_tag
 from credstack.core.rdfc_nquads import Quad, literal
 
@@ -212,6 +213,8 @@ def _canonical_double(value: float) -> str:
 def _scalar_literal(value: Any, datatype: str | None) -> str:
     if isinstance(value, bool):
         return literal("true" if value else "false", datatype or XSD_BOOLEAN)
+    if isinstance(value, int | float):
+        value = as_javascript_number(value)
     if isinstance(value, float) and not value.is_integer():
         return literal(_canonical_double(value), datatype or XSD_DOUBLE)
     if isinstance(value, int | float):

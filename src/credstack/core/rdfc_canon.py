@@ -8,8 +8,11 @@ would change hashes for some documents.
 
 It is also the fast part of the fast path: credentials almost always give every blank
 node a unique first-degree hash, in which case the expensive N-degree step never runs.
-The general N-degree algorithm is here too, with a work budget, because a hostile
-document made of many identical blank nodes can make it run for factorial time.
+The general N-degree algorithm is here too, with the limits jsonld.js applies: its
+``rdf-canonize`` allows as many N-degree hash calls as there are blank nodes sharing a
+first-degree hash (``maxWorkFactor`` 1) and refuses documents needing more, so we do the
+same (what jsonld.js refuses, jsonld.js-based verifiers cannot check). A second budget
+on permutations stops hostile documents that would otherwise run for factorial time.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from credstack.core.rdfc_nquads import Quad, serialize
 #: Upper bound on N-degree work (hash computations plus permutations tried) for one
 #: document. Real credentials need a few dozen units; the bound only stops deliberately
 #: pathological graphs ("poison" datasets) that would otherwise run for factorial time.
-MAX_N_DEGREE_CALLS = 50_000
+MAX_N_DEGREE_WORK = 50_000
 
 
 def distinct_permutations(items: list[str]) -> Iterator[tuple[str, ...]]:
@@ -85,7 +88,9 @@ class _Issuer:
 class _Canonicalizer:
     """State of one RDFC-1.0 run (blank node to quads map, canonical issuer, budget)."""
 
-    def __init__(self, quads: Iterable[Quad], max_n_degree_calls: int) -> None:
+    def __init__(
+        self, quads: Iterable[Quad], max_work: int, max_deep_iterations: int | None
+    ) -> None:
         self.quads: list[Quad] = list(dict.fromkeys(quads))
         self.bnode_quads: dict[str, list[Quad]] = {}
         for quad in self.quads:
@@ -96,7 +101,9 @@ class _Canonicalizer:
                     self.bnode_quads.setdefault(term, []).append(quad)
         self.canonical = _Issuer("c14n")
         self.first_degree: dict[str, str] = {}
-        self.budget = max_n_degree_calls
+        self.budget = max_work
+        self.max_deep = max_deep_iterations
+        self.deep_left = 0 if max_deep_iterations is None else max_deep_iterations
 
     def hash_first_degree(self, bnode: str) -> str:
         cached = self.first_degree.get(bnode)
@@ -133,6 +140,13 @@ class _Canonicalizer:
             )
 
     def hash_n_degree(self, bnode: str, issuer: _Issuer) -> tuple[str, _Issuer]:
+        if self.deep_left == 0:
+            raise CanonicalizationError(
+                f"the document's blank nodes need more than {self.max_deep} RDFC-1.0 N-degree "
+                "hash steps, the limit jsonld.js applies, so verifiers built on it would reject "
+                "it; give repeated, identical-looking objects an id or make them differ"
+            )
+        self.deep_left -= 1
         self.spend()
         related_by_hash: dict[str, list[str]] = {}
         for quad in self.bnode_quads[bnode]:
@@ -189,6 +203,8 @@ class _Canonicalizer:
                 self.canonical.issue(group[0])
             else:
                 shared.append(group)
+        if self.max_deep is None:
+            self.max_deep = self.deep_left = sum(len(group) for group in shared)
         for group in shared:
             results = []
             for bnode in group:
@@ -219,11 +235,15 @@ class _Canonicalizer:
 
 
 def canonicalize_quads(
-    quads: Iterable[Quad], *, max_n_degree_calls: int = MAX_N_DEGREE_CALLS
+    quads: Iterable[Quad],
+    *,
+    max_work: int = MAX_N_DEGREE_WORK,
+    max_deep_iterations: int | None = None,
 ) -> str:
     """RDFC-1.0 canonical N-Quads of a dataset given as serialized-term quads.
 
     Duplicate quads are dropped (a dataset is a set). Raises
-    :class:`CanonicalizationError` when the N-degree work budget is exhausted.
+    :class:`CanonicalizationError` when a work limit is reached. ``max_deep_iterations``
+    defaults to jsonld.js's: the number of blank nodes whose first-degree hash is shared.
     """
-    return _Canonicalizer(quads, max_n_degree_calls).run()
+    return _Canonicalizer(quads, max_work, max_deep_iterations).run()
