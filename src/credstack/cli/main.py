@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "credstack.cli.system",
     "credstack.cli.verify",
     "credstack.cli.keys",
+    "credstack.cli.issuer",
 )
 
 app = typer.Typer(
