@@ -3,13 +3,18 @@
 The request is the edge, so the request owns the transaction: :func:`get_session`
 commits when the route returns normally and rolls back when it raises. Routes and the
 services they call only ``flush``.
+
+Use the :data:`DbSession` annotation, not ``Depends(get_session)``: it sets
+``scope="function"`` so the commit happens *before* the response is sent. With FastAPI's
+default scope the client would already hold a 200 when a failing commit rolls back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from credstack.settings import Settings
@@ -33,3 +38,9 @@ def get_session(request: Request) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+#: a request's session, committed before the response goes out (see the module docstring)
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
+#: the app's settings
+AppSettings = Annotated[Settings, Depends(get_settings)]
