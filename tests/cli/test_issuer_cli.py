@@ -19,8 +19,10 @@ from credstack.cli.unit_of_work import unit_of_work
 from credstack.services.issuers import get_issuer
 
 PNG_HEADER = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
-CREATE = ["issuer", "create", "--name", "Acme Academy", "--type", "company",
-          "--url", "https://acme.example", "--country", "nl"]  # fmt: skip
+CREATE = [
+    *("issuer", "create", "--name", "Acme Academy", "--type", "company"),
+    *("--url", "https://acme.example", "--country", "nl"),
+]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -157,8 +159,10 @@ def test_image_file_becomes_the_profile_logo(
 def test_bad_fields_exit_1_with_one_line_naming_each_problem(
     cli_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    bad = ["issuer", "create", "--name", "Acme", "--type", "school",
-           "--url", "acme.example", "--country", "UK"]  # fmt: skip
+    bad = [
+        *("issuer", "create", "--name", "Acme", "--type", "school"),
+        *("--url", "acme.example", "--country", "UK"),
+    ]
     code, out, err = run(capsys, *bad, "--json")
     assert code == 1 and out == ""
     lines = err.strip().splitlines()
