@@ -38,6 +38,8 @@ WORDS = [
     'say "hi"', "back\\slash", "tab\there", "line\nbreak", "naïve", "العربية", "x",
 ]  # fmt: skip
 CONTROL = ["\x00", "\x01", "\b", "\f", "\x0b", "\x1f", "\x7f", "\r"]
+#: with ``controls``: U+E000..U+FFFF text sorts differently from emoji in UTF-16 order
+EXOTIC_WORDS = ["\ufb01x", "\uff21", "\U0001f393", "\ue000"]
 
 
 class CredentialGenerator:
@@ -51,6 +53,8 @@ class CredentialGenerator:
         words = " ".join(self.rng.choice(WORDS) for _ in range(self.rng.randint(1, 4)))
         if self.controls and self.rng.random() < 0.2:
             words += self.rng.choice(CONTROL)
+        if self.controls and self.rng.random() < 0.3:
+            words += self.rng.choice(EXOTIC_WORDS)
         roll = self.rng.random()
         if roll < 0.1:
             return {"@value": words, "@language": self.rng.choice(["en", "de-CH", "EN-gb", "ar"])}
@@ -75,6 +79,8 @@ class CredentialGenerator:
         return f"20{year}-0{month}-{day}T00:00:00Z"
 
     def iri(self, kind: str) -> str:
+        if self.controls and self.rng.random() < 0.1:
+            return f"https://example.edu/{kind}/{{{self.rng.randint(1, 3)}}}|x^y`z"
         return self.rng.choice(
             [
                 f"https://example.edu/{kind}/{self.rng.randint(1, 5)}",
@@ -134,7 +140,8 @@ class CredentialGenerator:
         if self.maybe(0.4):
             achievement["creditsAvailable"] = self.number()
         if self.maybe(0.4):
-            achievement["tag"] = [self.rng.choice(WORDS) for _ in range(self.rng.randint(1, 3))]
+            pool = WORDS + EXOTIC_WORDS if self.controls else WORDS
+            achievement["tag"] = [self.rng.choice(pool) for _ in range(self.rng.randint(1, 4))]
         if self.maybe(0.3):
             achievement["image"] = {"id": self.iri("img"), "type": "Image", "caption": self.text()}
         if depth == 0 and self.maybe(0.3):

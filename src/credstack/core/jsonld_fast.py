@@ -30,7 +30,7 @@ from pyld.context_resolver import ContextResolver
 from credstack.core.contexts import DocumentLoader, OfflineLoader, offline_loader
 from credstack.core.jsonld_numbers import as_javascript_number
 from credstack.core.jsonld_safety import is_absolute_iri, is_language_tag
-from credstack.core.rdfc_nquads import Quad, literal
+from credstack.core.rdfc_nquads import Quad, iri, literal
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -62,7 +62,7 @@ class _Term:
         if self.keyword is None:
             if not expanded or not is_absolute_iri(expanded) or expanded.startswith("_:"):
                 raise _Unsupported(key)
-            self.predicate = f"<{expanded}>"
+            self.predicate = iri(expanded)
         self.type: str | None = None
         self.container: str | None = None
         self.scoped: Any = None
@@ -273,9 +273,9 @@ class _Walker:
                     raise _Unsupported(f"keyword {term.keyword}")
             elif value is not None:
                 properties.append((key, term, value))
-        subject = f"<{subject}>" if subject else self.blank()
+        subject = iri(subject) if subject else self.blank()
         for type_iri in types:
-            self.quads[(subject, RDF_TYPE, f"<{type_iri}>", graph)] = None
+            self.quads[(subject, RDF_TYPE, iri(type_iri), graph)] = None
         for key, term, value in properties:
             self.property(subject, key, term, value, ctx, graph)
         return subject
@@ -318,7 +318,7 @@ class _Walker:
         term = term_ctx.term(key)
         if not isinstance(item, Mapping):
             if isinstance(item, str) and term.type in ("@id", "@vocab"):
-                return f"<{term_ctx.node_iri(item, vocab=term.type == '@vocab')}>"
+                return iri(term_ctx.node_iri(item, vocab=term.type == "@vocab"))
             datatype = term.type if term.type not in (None, "@id", "@vocab", "@none") else None
             if datatype is not None and not is_absolute_iri(datatype):
                 raise _Unsupported("relative datatype")
@@ -331,7 +331,7 @@ class _Walker:
             if "@value" in keywords:
                 return self.value_object(item, value_ctx)
             (only,) = item.values()
-            return f"<{value_ctx.node_iri(only, vocab=False)}>"
+            return iri(value_ctx.node_iri(only, vocab=False))
         node_ctx = term_ctx.reverted()
         if term.scoped:
             node_ctx = node_ctx.with_context(term.scoped, propagate=True)

@@ -21,7 +21,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 
 from credstack.core.errors import CanonicalizationError
-from credstack.core.rdfc_nquads import Quad, serialize
+from credstack.core.rdfc_nquads import Quad, serialize, sorted_text
 
 #: Upper bound on N-degree work (hash computations plus permutations tried) for one
 #: document. Real credentials need a few dozen units; the bound only stops deliberately
@@ -118,8 +118,7 @@ class _Canonicalizer:
             if _is_blank(graph):
                 graph = "_:a" if graph == bnode else "_:z"
             lines.append(serialize((subject, predicate, obj, graph)))
-        lines.sort()
-        digest = _sha256("".join(lines))
+        digest = _sha256(sorted_text(lines))
         self.first_degree[bnode] = digest
         return digest
 
@@ -230,8 +229,7 @@ class _Canonicalizer:
             if _is_blank(graph):
                 graph = labels[graph]
             lines.append(serialize((subject, predicate, obj, graph)))
-        lines.sort()
-        return "".join(lines)
+        return sorted_text(lines)
 
 
 def canonicalize_quads(

@@ -6,6 +6,11 @@ as ECHAR and every other character in U+0000..U+001F and U+007F as an upper-case
 ``\\uXXXX`` UCHAR. A literal holding such a character would otherwise hash differently
 from jsonld.js and every other conforming implementation.
 
+jsonld.js (``rdf-canonize``) also escapes the characters N-Quads forbids in IRIs
+(U+0000..U+0020 and ``<>"{}|^`\\``) as UCHAR, and sorts lines by UTF-16 code units (the
+JavaScript default), which differs from code point order only between characters above
+U+FFFF and those in U+E000..U+FFFF; both are reproduced here.
+
 A quad is a tuple of four already-serialized terms ``(subject, predicate, object,
 graph)``; ``graph`` is ``""`` for the default graph. Blank nodes are the only terms that
 start with ``_:`` (IRIs start with ``<``, literals with ``"``), which lets the
@@ -45,9 +50,29 @@ def escape_literal(value: str) -> str:
     return _NEEDS_ESCAPE.sub(_escape_char, value)
 
 
+_IRI_NEEDS_ESCAPE = re.compile('[\x00-\x20<>"{}|^`\\\\]')
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _uchar(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group(0)):04X}"
+
+
 def iri(value: str) -> str:
-    """An IRI term (no escaping: callers only pass absolute IRIs without spaces)."""
-    return f"<{value}>"
+    """An IRI term, with the characters N-Quads forbids in IRIs written as UCHAR."""
+    if _IRI_NEEDS_ESCAPE.search(value) is None:
+        return f"<{value}>"
+    return f"<{_IRI_NEEDS_ESCAPE.sub(_uchar, value)}>"
+
+
+def sorted_text(lines: list[str]) -> str:
+    """Sort ``lines`` in place the way jsonld.js does (UTF-16 code units) and join them."""
+    lines.sort()
+    text = "".join(lines)
+    if _ASTRAL.search(text) is None:
+        return text
+    lines.sort(key=lambda line: line.encode("utf-16-be"))
+    return "".join(lines)
 
 
 def literal(value: str, datatype: str = XSD_STRING, language: str | None = None) -> str:
@@ -57,7 +82,7 @@ def literal(value: str, datatype: str = XSD_STRING, language: str | None = None)
         return f"{body}@{language}"
     if datatype == XSD_STRING:
         return body
-    return f"{body}^^<{datatype}>"
+    return f"{body}^^{iri(datatype)}"
 
 
 def serialize(quad: Quad) -> str:
