@@ -70,7 +70,9 @@ ensure_venv() {
     local target="$ROOT"
     [ -n "$extras" ] && target="$ROOT[$extras]"
     _say "Installing Credstack${extras:+ with [$extras]} into $VENV (quiet; this takes a minute the first time) ..."
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+    # A newer pip resolves faster; an old one still works, so a failed upgrade is not fatal.
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip ||
+        _say "warning: could not upgrade pip; continuing with $("$VENV/bin/python" -m pip --version)"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$target"
     printf '%s %s\n' "$hash" "$extras" >"$stamp"
 }
