@@ -399,3 +399,16 @@ def test_distinct_permutations_lists_each_ordering_once() -> None:
         produced = list(distinct_permutations(items))
         assert len(produced) == len(set(produced))
         assert set(produced) == set(permutations(items))
+
+
+def test_context_cache_is_bounded_and_overflow_takes_the_general_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from credstack.core import jsonld_fast
+
+    document = CredentialGenerator(7, controls=False).credential()
+    expected = canonicalize_general(document)
+    monkeypatch.setattr(jsonld_fast, "_ENGINES", {})
+    monkeypatch.setattr(jsonld_fast, "MAX_CACHED_CONTEXTS", 1)
+    assert fast_quads(document) is None
+    assert canonicalize(document) == expected

@@ -189,3 +189,11 @@ def test_number_jsonld_js_writes_as_zero_is_refused(canon: Canon) -> None:
         canon(doc)
     _achievement(doc)["creditsAvailable"] = 1.5e-7
     assert '"1.5E-7"^^' in canon(doc)
+
+
+@BOTH_PATHS
+def test_non_finite_number_is_refused(canon: Canon) -> None:
+    doc = _credential()
+    _achievement(doc)["creditsAvailable"] = float("inf")
+    with pytest.raises(CanonicalizationError, match="not finite"):
+        canon(doc)

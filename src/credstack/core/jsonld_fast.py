@@ -20,7 +20,6 @@ path, which gives the same answer or the proper error.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,7 +27,7 @@ from pyld import jsonld
 from pyld.context_resolver import ContextResolver
 
 from credstack.core.contexts import DocumentLoader, OfflineLoader, offline_loader
-from credstack.core.jsonld_numbers import as_javascript_number
+from credstack.core.jsonld_numbers import as_javascript_number, canonical_double
 from credstack.core.jsonld_safety import is_absolute_iri, is_language_tag
 from credstack.core.rdfc_nquads import Quad, iri, literal
 
@@ -43,6 +42,10 @@ XSD_DOUBLE = f"{XSD}double"
 XSD_INTEGER = f"{XSD}integer"
 RDF_LANGSTRING = f"{RDF}langString"
 _VALUE_KEYS = frozenset({"@value", "@language", "@direction", "@type"})
+#: Active contexts kept per engine. Real documents reach a few dozen; the cap stops a
+#: stream of documents with ever new orderings of bundled contexts from growing memory
+#: without bound (past it, such documents simply take the general path).
+MAX_CACHED_CONTEXTS = 2048
 
 
 class _Unsupported(Exception):
@@ -175,6 +178,8 @@ class _Engine:
     def wrap(self, active: dict[str, Any]) -> _Context:
         found = self.contexts.get(id(active))
         if found is None:
+            if len(self.contexts) >= MAX_CACHED_CONTEXTS:
+                raise _Unsupported("context cache full")
             self.keep.append(active)  # keeps id() stable for the engine's lifetime
             found = self.contexts[id(active)] = _Context(self, active)
         return found
@@ -199,27 +204,16 @@ def _engine(allow_test_contexts: bool) -> _Engine:
     return engine
 
 
-def _canonical_double(value: float) -> str:
-    """xsd:double canonical form as jsonld.js writes it (``toExponential(15)``, trimmed)."""
-    if not math.isfinite(value):
-        raise _Unsupported("non-finite number")
-    mantissa, exponent = f"{value:.15E}".split("E")
-    mantissa = mantissa.rstrip("0")
-    if mantissa.endswith("."):
-        mantissa += "0"
-    return f"{mantissa}E{int(exponent)}"
-
-
 def _scalar_literal(value: Any, datatype: str | None) -> str:
     if isinstance(value, bool):
         return literal("true" if value else "false", datatype or XSD_BOOLEAN)
     if isinstance(value, int | float):
         value = as_javascript_number(value)
     if isinstance(value, float) and not value.is_integer():
-        return literal(_canonical_double(value), datatype or XSD_DOUBLE)
+        return literal(canonical_double(value), datatype or XSD_DOUBLE)
     if isinstance(value, int | float):
         if datatype == XSD_DOUBLE or abs(value) >= 1e21:
-            return literal(_canonical_double(float(value)), datatype or XSD_DOUBLE)
+            return literal(canonical_double(float(value)), datatype or XSD_DOUBLE)
         return literal(str(int(value)), datatype or XSD_INTEGER)
     if isinstance(value, str):
         if datatype == XSD_DOUBLE:

@@ -15,6 +15,7 @@ as an IEEE double. Two cases then canonicalize differently:
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from credstack.core.errors import CanonicalizationError
@@ -54,9 +55,22 @@ def as_javascript_number(value: int | float) -> int | float:
                 f"the number {value} is too large for a JSON-LD processor (beyond a double)"
             ) from exc
         return int(as_double) if abs(as_double) < 1e21 else as_double
+    if not math.isfinite(value):
+        raise CanonicalizationError(f"the number {value} is not valid JSON (not finite)")
     if is_ambiguous_number(value):
         raise ambiguous_number(value)
     return value
+
+
+def canonical_double(value: float) -> str:
+    """xsd:double canonical form as jsonld.js writes it (``toExponential(15)``, trimmed)."""
+    if not math.isfinite(value):
+        raise CanonicalizationError(f"the number {value} has no JSON-LD canonical form")
+    mantissa, exponent = f"{value:.15E}".split("E")
+    mantissa = mantissa.rstrip("0")
+    if mantissa.endswith("."):
+        mantissa += "0"
+    return f"{mantissa}E{int(exponent)}"
 
 
 def with_javascript_numbers(element: Any) -> Any:
