@@ -85,3 +85,18 @@ def test_unsafe_documents_are_rejected_by_both() -> None:
         assert ("error" in ours) == ("error" in theirs), f"seed {seed}: {ours} vs {theirs}"
         if "nquads" in ours:
             assert ours == theirs, f"seed {seed}"
+
+
+def test_published_examples_match_jsonld_js() -> None:
+    shared = Path(os.environ.get("CREDSTACK_SHARED", REPO_ROOT.parent / "shared"))
+    folder = shared / "standards" / "examples" / "1edtech-ob-v3p0-spec"
+    if not folder.is_dir():
+        pytest.skip("shared standards examples not found")
+    documents = [
+        json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.json"))
+    ]
+    assert len(documents) >= 8
+    for path, theirs, document in zip(
+        sorted(folder.glob("*.json")), _jsonld_js(documents), documents, strict=True
+    ):
+        assert _ours(document) == theirs, path.name
