@@ -15,8 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import JsReference
 from controller_documents import tampered
+from js_reference import JsReference
 from ob3_samples import SAMPLES, SCHEMA_VALID, direction_tagged_credential, eu_micro_credential
 
 from credstack.core.dids import (

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import JsReference
 from controller_documents import controller_document, load_json, tampered
+from js_reference import JsReference
 from ob3_samples import eu_micro_credential, with_status
 from status_lists import status_list_credential
 

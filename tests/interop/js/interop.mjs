@@ -8,9 +8,11 @@
  *        [--documents <map.json>] [--now <dateTime>] [--no-status] [--proof-only]
  *     prints {"verified", "proof", "issuerChecked", "status", "errors"};
  *     exit 0 verified, 1 not verified, 2 usage error, 3 any other failure.
- *   node interop.mjs sign <unsigned.json> --key <multikey-pair.json> --vm <verificationMethod>
+ *   node interop.mjs sign <unsigned.json> --key <key.json> --vm <verificationMethod>
  *        --contexts <dir|manifest.json> [--documents <map.json>] [--created <dateTime>]
- *     prints the signed credential; exit 0, else 2 (usage) or 3 with {"error"} on stderr.
+ *     <key.json>: a Multikey pair or a private Ed25519 JWK (what `credstack keys generate`
+ *     writes); prints the signed credential; exit 0, else 2 (usage) or 3 with {"error"}
+ *     on stderr.
  *
  * The document loader serves ONLY: the contexts listed in the manifest (each file's
  * SHA-256 checked against the manifest, as Credstack pins them; entries marked test_only
@@ -44,7 +46,7 @@ import jsigs from 'jsonld-signatures';
 const USAGE = `usage:
   interop.mjs verify <credential.json> --contexts <dir|manifest.json> [--documents <map.json>]
                      [--now <dateTime>] [--no-status] [--proof-only]
-  interop.mjs sign <unsigned.json> --key <multikey-pair.json> --vm <verificationMethod>
+  interop.mjs sign <unsigned.json> --key <key.json> --vm <verificationMethod>
                    --contexts <dir|manifest.json> [--documents <map.json>] [--created <dateTime>]`;
 
 class UsageError extends Error {}
@@ -206,23 +208,31 @@ async function verify(credentialPath, options, documentLoader) {
   };
 }
 
-async function sign(unsignedPath, options, documentLoader) {
-  const credential = readJson(unsignedPath, 'unsigned credential');
-  if(!options.key || !options.vm) {
-    throw new UsageError('sign needs --key <multikey-pair.json> and --vm <verificationMethod>');
+/** A Multikey pair (public/secret multibase) or a private Ed25519 JWK, as Credstack writes. */
+async function loadSigningKey(keyFile, options) {
+  const id = options.vm;
+  const controller = options.vm.split('#')[0];
+  if(keyFile.kty === 'OKP' && keyFile.crv === 'Ed25519' && keyFile.d) {
+    return Ed25519Multikey.fromJwk({jwk: keyFile, secretKey: true, id, controller});
   }
-  const keyFile = readJson(options.key, 'key pair');
   const secretKeyMultibase = keyFile.secretKeyMultibase ?? keyFile.privateKeyMultibase;
   if(!keyFile.publicKeyMultibase || !secretKeyMultibase) {
-    throw new UsageError(`${options.key} needs publicKeyMultibase and secretKeyMultibase`);
+    throw new UsageError(`${options.key}: expected a Multikey pair (publicKeyMultibase, ` +
+      'secretKeyMultibase) or a private Ed25519 JWK');
   }
-  const keyPair = await Ed25519Multikey.from({
-    type: 'Multikey',
-    id: options.vm,
-    controller: options.vm.split('#')[0],
+  return Ed25519Multikey.from({
+    type: 'Multikey', id, controller,
     publicKeyMultibase: keyFile.publicKeyMultibase,
     secretKeyMultibase
   });
+}
+
+async function sign(unsignedPath, options, documentLoader) {
+  const credential = readJson(unsignedPath, 'unsigned credential');
+  if(!options.key || !options.vm) {
+    throw new UsageError('sign needs --key <key.json> and --vm <verificationMethod>');
+  }
+  const keyPair = await loadSigningKey(readJson(options.key, 'key file'), options);
   const suite = new DataIntegrityProof({
     signer: keyPair.signer(),
     cryptosuite: eddsaRdfc2022,
