@@ -197,3 +197,22 @@ def test_non_finite_number_is_refused(canon: Canon) -> None:
     _achievement(doc)["creditsAvailable"] = float("inf")
     with pytest.raises(CanonicalizationError, match="not finite"):
         canon(doc)
+
+
+@BOTH_PATHS
+def test_null_value_object_is_refused_like_jsonld_js_safe_mode(canon: Canon) -> None:
+    doc = _credential()
+    _achievement(doc)["name"] = {"@value": None}
+    with pytest.raises(CanonicalizationError, match="dropped by JSON-LD"):
+        canon(doc)
+
+
+@BOTH_PATHS
+def test_double_typed_text_is_refused_but_decimal_text_works(canon: Canon) -> None:
+    doc = _credential()
+    double = "http://www.w3.org/2001/XMLSchema#double"
+    _achievement(doc)["name"] = {"@value": "abc", "@type": double}
+    with pytest.raises(CanonicalizationError, match="not a plain decimal number"):
+        canon(doc)
+    _achievement(doc)["name"] = {"@value": "5.30", "@type": double}
+    assert f'"5.3E0"^^<{double}>' in canon(doc)

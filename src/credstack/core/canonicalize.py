@@ -24,7 +24,7 @@ from credstack.core.contexts import DocumentLoader, offline_loader
 from credstack.core.errors import CanonicalizationError, ContextError
 from credstack.core.jsonld_fast import fast_quads
 from credstack.core.jsonld_numbers import with_javascript_numbers
-from credstack.core.jsonld_safety import check_expanded, undefined_term
+from credstack.core.jsonld_safety import check_expanded, check_input, undefined_term
 from credstack.core.rdfc_canon import canonicalize_quads
 from credstack.core.rdfc_nquads import Quad, iri, literal
 
@@ -86,6 +86,7 @@ def general_quads(document: Mapping[str, Any], loader: DocumentLoader) -> list[Q
         "processingMode": "json-ld-1.1",
     }
     try:
+        check_input(document)
         source = with_javascript_numbers(dict(document))
         expanded = processor.expand(source, {**options, "keepFreeFloatingNodes": True})
         check_expanded(expanded, top_level=True)

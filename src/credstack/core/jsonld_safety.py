@@ -71,6 +71,30 @@ def bad_language(value: str) -> NoReturn:
     )
 
 
+XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
+#: strings typed xsd:double that pyld (``float``) and jsonld.js (``parseFloat``) read alike
+_DOUBLE_STRING = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$")
+
+
+def check_input(element: Any) -> None:
+    """Reject input that expansion drops or that implementations read differently.
+
+    ``{"@value": null}`` disappears during expansion (jsonld.js safe mode refuses it).
+    """
+    if isinstance(element, list):
+        for item in element:
+            check_input(item)
+    elif isinstance(element, dict):
+        if "@value" in element and element["@value"] is None:
+            raise CanonicalizationError(
+                'a value object with "@value": null is dropped by JSON-LD, so the signature '
+                "would not cover it; remove it or give it a value"
+            )
+        for value in element.values():
+            if isinstance(value, list | dict):
+                check_input(value)
+
+
 def _check_node_id(value: Any, position: str) -> None:
     if not isinstance(value, str) or not is_absolute_iri(value):
         relative_iri(position, str(value))
@@ -107,6 +131,12 @@ def check_expanded(element: Any, *, top_level: bool = False) -> None:
         datatype = element.get("@type")
         if datatype is not None and datatype != "@json":
             _check_node_id(datatype, "datatype")
+        value = element["@value"]
+        if datatype == XSD_DOUBLE and isinstance(value, str) and not _DOUBLE_STRING.match(value):
+            raise CanonicalizationError(
+                f"the xsd:double value {value!r} is not a plain decimal number, which JSON-LD "
+                "implementations canonicalize differently; write it as a JSON number"
+            )
         language = element.get("@language")
         if language is not None and not is_language_tag(str(language)):
             bad_language(str(language))
