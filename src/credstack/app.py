@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from credstack import __version__
+from credstack.api.problems import install_problem_handlers
 from credstack.settings import Settings
 from credstack.store.engine import create_database_engine, session_factory
 
@@ -59,6 +60,7 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = sessions or session_factory(engine)
+    install_problem_handlers(app)
     for module_name in ROUTER_MODULES:
         router = importlib.import_module(module_name).router
         if not isinstance(router, APIRouter):
