@@ -157,6 +157,17 @@ def test_unknown_issuer_is_a_problem_json_404(client: TestClient) -> None:
         assert response.status_code == 404
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["detail"] == "no issuer with slug 'nobody'"
+        assert response.json()["type"] == "urn:credstack:problem:not-found"
+
+
+def test_issuer_without_a_logo_has_no_image_url(
+    db: Session, ctx: ServiceContext, client: TestClient
+) -> None:
+    new_issuer(db, ctx)
+    assert "image" not in client.get("/issuers/acme-academy").json()
+    response = client.get("/issuers/acme-academy/image")
+    assert response.status_code == 404
+    assert response.json()["detail"] == "issuer 'acme-academy' has no image"
 
 
 def test_did_json_is_at_the_url_the_did_web_resolves_to(

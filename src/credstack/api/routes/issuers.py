@@ -38,22 +38,12 @@ def _public_context(settings: Settings) -> ServiceContext:
     return ServiceContext(base_url=settings.base_url, master_secret=b"", home=settings.home)
 
 
-def _not_found(request: Request, detail: str) -> JSONResponse:
-    problem = {
-        "type": "about:blank",
-        "title": "Not Found",
-        "status": 404,
-        "detail": detail,
-        "instance": str(request.url.path),
-    }
-    return JSONResponse(problem, status_code=404, media_type="application/problem+json")
-
-
-def _issuer(session: Session, slug: str) -> Organization | None:
+def _issuer(session: Session, slug: str) -> Organization:
+    """The issuer, or a 404 problem (the handlers of ``api/problems.py`` render it)."""
     try:
         return get_issuer(session, slug)
     except NotFoundError:
-        return None
+        raise NotFoundError(f"no issuer with slug {slug!r}") from None
 
 
 def _json(body: dict[str, Any], media_type: str, cache: str = _PUBLIC_CACHE) -> JSONResponse:
@@ -65,8 +55,6 @@ def issuer_profile(
     slug: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     organization = _issuer(session, slug)
-    if organization is None:
-        return _not_found(request, f"no issuer with slug {slug!r}")
     accept = request.headers.get("accept", "")
     media_type = "application/ld+json" if "application/ld+json" in accept else "application/json"
     return _json(issuer_profile_json(_public_context(settings), organization), media_type)
@@ -75,20 +63,16 @@ def issuer_profile(
 @router.get("/issuers/{slug}/did.json", summary="The issuer's DID document (did:web)")
 def issuer_did_document(slug: str, request: Request, session: SessionDep) -> Response:
     organization = _issuer(session, slug)
-    if organization is None:
-        return _not_found(request, f"no issuer with slug {slug!r}")
     accept = request.headers.get("accept", "")
     media_type = next((m for m in _DID_MEDIA_TYPES if m in accept), "application/json")
     return _json(did_document(session, organization), media_type, _DID_CACHE)
 
 
 @router.get("/issuers/{slug}/image", summary="The issuer's logo")
-def issuer_image(slug: str, request: Request, session: SessionDep) -> Response:
+def issuer_image(slug: str, session: SessionDep) -> Response:
     organization = _issuer(session, slug)
-    if organization is None:
-        return _not_found(request, f"no issuer with slug {slug!r}")
     if organization.image is None or organization.image_mime is None:
-        return _not_found(request, f"issuer {slug!r} has no image")
+        raise NotFoundError(f"issuer {slug!r} has no image")
     return Response(
         organization.image,
         media_type=organization.image_mime,
