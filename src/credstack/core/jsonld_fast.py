@@ -364,9 +364,8 @@ def fast_quads(
 ) -> list[Quad] | None:
     """The document's quads, or ``None`` when only the general path can answer exactly.
 
-    ``loader`` must be ``None`` (production contexts) or an :class:`OfflineLoader`;
-    contexts given to it as ``extra`` are not pre-compiled, so documents using them
-    take the general path.
+    ``loader`` must be ``None`` (production contexts) or an :class:`OfflineLoader`
+    without ``extra`` contexts; anything else takes the general path.
     """
     if loader is not None and not isinstance(loader, OfflineLoader):
         return None
@@ -375,8 +374,8 @@ def fast_quads(
     urls = urls if isinstance(urls, list) else [urls]
     if not urls or not all(isinstance(url, str) for url in urls):
         return None
-    if loader is not None and any(url in loader.extra for url in urls):
-        return None
+    if loader is not None and loader.extra:
+        return None  # extra contexts (even ones shadowing a bundled URL) are pyld's job
     try:
         ctx = _engine(allow_test).top(tuple(urls))
         walker = _Walker()
