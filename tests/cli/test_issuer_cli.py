@@ -138,6 +138,64 @@ def test_compromise_key_on_a_did_web_issuer_prints_compromised_and_replacement(
     )
 
 
+def _store_award_signed_by(verification_method: str, slug: str) -> str:
+    """An award row whose stored credential's proof names ``verification_method``."""
+    from datetime import UTC, datetime
+
+    from credstack.store.models import Achievement, AchievementState, Award, StatusList
+
+    with unit_of_work() as (session, _ctx):
+        organization = get_issuer(session, slug)
+        session.add(StatusList(id="l1", organization_id=organization.id, url_path="/status/l1"))
+        session.add(
+            Achievement(
+                id="a1",
+                organization_id=organization.id,
+                lineage_id="a1",
+                name="Data literacy",
+                definition={},
+                state=AchievementState.PUBLISHED,
+            )
+        )
+        session.flush()
+        proof = {"type": "DataIntegrityProof", "verificationMethod": verification_method}
+        session.add(
+            Award(
+                id="award-1",
+                achievement_id="a1",
+                achievement_lineage_id="a1",
+                organization_id=organization.id,
+                recipient_email="ada@example.org",
+                recipient_name="Ada",
+                external_id="",
+                credential=json.dumps({"id": "urn:x", "proof": [proof]}),
+                status_list_id="l1",
+                status_index=42,
+                valid_from=datetime(2026, 1, 1, tzinfo=UTC),
+            )
+        )
+    return "award-1"
+
+
+def test_compromise_key_on_a_did_key_issuer_prints_the_revoked_awards(
+    cli_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, *CREATE)[0] == 0
+    (key,) = json_lines(run(capsys, "issuer", "keys", "acme-academy", "--json")[1])
+    award_id = _store_award_signed_by(key["verification_method"], "acme-academy")
+    code, out, _ = run(capsys, "issuer", "compromise-key", "acme-academy", key["id"], "--json")
+    assert code == 0
+    rows = json_lines(out)
+    assert {"type": "award", "id": award_id, "state": "revoked"} in rows
+    assert {(row["type"], row["state"]) for row in rows} == {
+        ("key", "compromised"),
+        ("key", "active"),
+        ("award", "revoked"),
+    }
+    code, out, _ = run(capsys, "issuer", "list", "--json")
+    assert json_lines(out)[0]["did"] != key["controller"]
+
+
 def test_image_file_becomes_the_profile_logo(
     cli_home: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
