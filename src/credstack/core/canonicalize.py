@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pyld import jsonld
+from pyld.context_resolver import ContextResolver
 
 from credstack.core.contexts import DocumentLoader, offline_loader
 from credstack.core.errors import CanonicalizationError, ContextError
@@ -29,6 +30,19 @@ from credstack.core.rdfc_canon import canonicalize_quads
 from credstack.core.rdfc_nquads import Quad, iri, literal
 
 _DEFAULT_LOADER: DocumentLoader | None = None
+
+
+class _BoundedCache(dict[str, Any]):
+    """pyld's shared context cache, emptied when full so documents cannot grow it forever."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if len(self) >= 1024:
+            self.clear()
+        super().__setitem__(key, value)
+
+
+#: processed inline (scoped) contexts, keyed by their JSON
+_PROCESSED_CONTEXTS = _BoundedCache()
 
 
 def _default_loader() -> DocumentLoader:
@@ -84,6 +98,9 @@ def general_quads(document: Mapping[str, Any], loader: DocumentLoader) -> list[Q
         "documentLoader": loader,
         "base": None,
         "processingMode": "json-ld-1.1",
+        # our own cache, so contexts another pyld user in the process cached (with a
+        # loader that tags them) can never stand in for what our loader serves
+        "contextResolver": ContextResolver(_PROCESSED_CONTEXTS, loader),
     }
     try:
         check_input(document)
