@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,3 +61,25 @@ def test_downgrade_to_base_removes_everything_and_upgrade_restores_it(
     assert remaining == set()
     assert upgrade_to_head(empty_engine).migrated
     assert "awards" in inspect(empty_engine).get_table_names()
+
+
+def test_concurrent_upgrades_of_an_empty_database_both_succeed(empty_engine: Engine) -> None:
+    """Several processes running ``credstack init`` at start-up: one migrates, one waits."""
+    outcomes: list[bool] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def upgrade() -> None:
+        start.wait(10)
+        try:
+            outcomes.append(upgrade_to_head(empty_engine).migrated)
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=upgrade) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert sorted(outcomes) == [False, True]

@@ -27,6 +27,12 @@ from credstack.settings import normalise_database_url
 
 #: how long a SQLite writer waits for another writer before failing (milliseconds)
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: execution option: start SQLite transactions with BEGIN IMMEDIATE (take the write lock
+#: at once). A deferred transaction that reads, then writes after another writer
+#: committed, fails at once with "database is locked" instead of waiting; a unit of work
+#: that reads before it writes (allocating a status-list index, migrating) sets this,
+#: e.g. ``engine.execution_options(**{SQLITE_BEGIN_IMMEDIATE: True})``.
+SQLITE_BEGIN_IMMEDIATE = "credstack_sqlite_begin_immediate"
 
 
 def redact_url(url: str) -> str:
@@ -94,7 +100,8 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        immediate = connection.get_execution_options().get(SQLITE_BEGIN_IMMEDIATE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

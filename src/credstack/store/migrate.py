@@ -15,7 +15,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
+
+from credstack.store.engine import SQLITE_BEGIN_IMMEDIATE
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -57,11 +59,26 @@ class UpgradeOutcome:
 def upgrade_to_head(engine: Engine) -> UpgradeOutcome:
     """Bring the schema to the newest revision in one transaction; no-op when it is there."""
     head = head_revision()
-    with engine.begin() as connection:
+    with engine.execution_options(**{SQLITE_BEGIN_IMMEDIATE: True}).begin() as connection:
+        _lock_for_migration(connection)
         before = current_revision(connection)
         if before != head:
             command.upgrade(alembic_config(connection), "head")
     return UpgradeOutcome(from_revision=before, to_revision=head)
+
+
+#: PostgreSQL advisory lock key for migrations ("cred" in ASCII)
+_MIGRATION_LOCK_KEY = 0x63726564
+
+
+def _lock_for_migration(connection: Connection) -> None:
+    """Serialise concurrent upgrades (several app processes starting at once).
+
+    The second process waits, then finds the schema current and does nothing, instead of
+    failing on "table already exists". SQLite is already serialised by BEGIN IMMEDIATE.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
 
 
 def downgrade_to(engine: Engine, revision: str) -> None:
