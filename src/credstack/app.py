@@ -25,6 +25,7 @@ from credstack.store.engine import create_database_engine, session_factory
 ROUTER_MODULES: tuple[str, ...] = (
     "credstack.api.health",
     "credstack.api.routes.issuers",
+    "credstack.api.routes.achievements",
 )
 
 
