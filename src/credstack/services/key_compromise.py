@@ -11,9 +11,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from credstack.services import audit
 from credstack.services.context import ServiceContext
-from credstack.store.models import Award, AwardState, StatusList
+from credstack.store.models import Award, AwardState
 
 #: the reason recorded on (and shown for) every award revoked by a key compromise
 COMPROMISE_REASON = "the issuer's signing key was compromised"
@@ -37,35 +36,16 @@ def awards_signed_by(session: Session, organization_id: str, verification_method
 def revoke_awards_signed_by(
     session: Session, ctx: ServiceContext, organization_id: str, verification_method: str
 ) -> list[str]:
-    """Revoke each award the key signed; returns their ids (empty when it signed none).
+    """Revoke each award the key signed; returns the ids this call revoked.
 
-    Each revocation sets the award's state, reason and time, and bumps its status list's
-    revision so the next request for the list re-signs it with the bit set.
+    Goes through ``services.revocation.revoke_many``: each award gets its state, reason,
+    time and audit event, and each touched status list is bumped once so its next
+    request is re-signed with the bits set.
     """
+    # imported here: revocation -> status_lists -> keys -> this module
+    from credstack.services.revocation import revoke_many
+
     award_ids = awards_signed_by(session, organization_id, verification_method)
-    touched_lists: set[str] = set()
-    for award_id in award_ids:
-        award = session.get(Award, award_id)
-        if award is None:  # deleted meanwhile: nothing to revoke
-            continue
-        award.state = AwardState.REVOKED
-        award.revocation_reason = COMPROMISE_REASON
-        award.revoked_at = ctx.now()
-        if award.status_list_id is not None:
-            touched_lists.add(award.status_list_id)
-        audit.record(
-            session,
-            ctx,
-            "award.revoked",
-            subject_type="award",
-            subject_id=award.id,
-            organization_id=organization_id,
-            data={"reason": COMPROMISE_REASON, "verification_method": verification_method},
-        )
-    for list_id in sorted(touched_lists):
-        status_list = session.get(StatusList, list_id)
-        if status_list is not None:
-            status_list.revision += 1
-            status_list.updated_at = ctx.now()
-    session.flush()
-    return award_ids
+    if not award_ids:
+        return []
+    return [award.id for award in revoke_many(session, ctx, award_ids, COMPROMISE_REASON)]
