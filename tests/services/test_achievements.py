@@ -6,6 +6,7 @@ Runs on SQLite and (with ``CREDSTACK_TEST_DATABASE_URL``) PostgreSQL through ``d
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,12 +20,17 @@ from sqlalchemy.orm import Session
 from credstack.core.achievement import parse_definition
 from credstack.core.canonicalize import canonicalize
 from credstack.core.credential import build_achievement_credential
-from credstack.core.errors import ConflictError, NotFoundError, ValidationError
+from credstack.core.errors import ConflictError, FetchError, NotFoundError, ValidationError
+from credstack.core.keys import Ed25519KeyPair
+from credstack.core.proofs import sign_data_integrity
+from credstack.core.report import CheckStatus
 from credstack.core.schemas import validate_credential
+from credstack.core.verify import VerifyOptions, verify
 from credstack.services import achievements
 from credstack.services.audit import list_events
 from credstack.services.context import ServiceContext
 from credstack.services.issuers import create_issuer, issuer_profile_json
+from credstack.services.keys import active_signer
 from credstack.services.skills_catalog import achievement_skills
 from credstack.store.models import AchievementState, Framework, Skill
 
@@ -154,6 +160,38 @@ def test_published_json_is_valid_ob3_inside_a_credential_and_canonicalizes(
     assert validate_credential(credential) == []
     nquads = canonicalize(credential)  # raises on any undefined term
     assert f"<http://127.0.0.1:8000/achievements/{draft.id}>" in nquads
+
+
+def test_a_credential_for_the_published_achievement_signs_and_verifies(
+    db: Session, ctx: ServiceContext, issuer: str
+) -> None:
+    from credstack.services.issuers import get_issuer
+
+    draft = achievements.create_achievement(
+        db, ctx, issuer_slug=issuer, definition=EXAMPLE.read_text(encoding="utf-8")
+    )
+    published = achievements.publish(db, ctx, draft.id)
+    organization = get_issuer(db, issuer)
+    signer = active_signer(db, ctx, organization.id)
+    assert isinstance(signer.key_pair, Ed25519KeyPair)
+    signed = sign_data_integrity(
+        credential_around(ctx, db, issuer, published),
+        signer.key_pair,
+        signer.verification_method,
+        created=datetime(2026, 5, 5, tzinfo=UTC),
+    )
+
+    def no_network(url: str) -> bytes:
+        raise FetchError(f"no network in this test ({url})")
+
+    report = verify(
+        json.dumps(signed),
+        input_name="credential",
+        options=VerifyOptions(now=datetime(2026, 6, 1, tzinfo=UTC), fetch=no_network),
+    )
+    failed = [(c.id, c.message) for c in report.checks if c.status is CheckStatus.FAIL]
+    assert failed == []
+    assert report.verified
 
 
 def test_eu_micro_credential_missing_ects_and_assessment_is_refused_naming_both(
