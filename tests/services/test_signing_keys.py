@@ -23,6 +23,7 @@ from credstack.core.keys import Ed25519KeyPair, RsaKeyPair
 from credstack.core.proofs import sign_data_integrity
 from credstack.core.proofs.vcjwt import sign_vc_jwt
 from credstack.core.report import CheckStatus
+from credstack.core.status_list import status_list_entry
 from credstack.core.verify import VerifyOptions, verify
 from credstack.services.audit import list_events
 from credstack.services.context import ServiceContext
@@ -38,6 +39,7 @@ from credstack.services.keys import (
     signer_for_did,
     signer_for_key,
 )
+from credstack.services.status_lists import allocate, publish
 from credstack.store.models import (
     Achievement,
     AchievementState,
@@ -89,7 +91,12 @@ def new_issuer(db: Session, ctx: ServiceContext, slug: str = "acme") -> Organiza
     )
 
 
-def unsigned_credential(ctx: ServiceContext, org: Organization, number: int = 1) -> dict[str, Any]:
+def unsigned_credential(
+    ctx: ServiceContext,
+    org: Organization,
+    number: int = 1,
+    status_entry: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """A real, unsigned OB 3.0 credential of ``org``."""
     return build_achievement_credential(
         credential_id=ctx.url(f"/credentials/c{number}"),
@@ -105,6 +112,7 @@ def unsigned_credential(ctx: ServiceContext, org: Organization, number: int = 1)
         recipient_name="Ada Learner",
         salt="0123456789abcdef",
         valid_from=ctx.now(),
+        status_entry=status_entry,
     )
 
 
@@ -287,6 +295,42 @@ def test_did_key_compromise_revokes_exactly_the_awards_that_key_signed(
     assert event.data["revoked_awards"] == 2
     # the issuer keeps its current DID: the compromised key was already retired
     assert org.did == new.issuer_id
+
+
+def test_a_credential_of_a_compromised_did_key_fails_only_its_status_check(
+    db: Session, key_ctx: ServiceContext
+) -> None:
+    org = new_issuer(db, key_ctx)
+    signer = active_signer(db, key_ctx, org.id)
+    assert isinstance(signer.key_pair, Ed25519KeyPair)
+    (allocation,) = allocate(db, key_ctx, org.id)
+    entry = status_list_entry(allocation.list_url, allocation.index)
+    credential = sign_data_integrity(
+        unsigned_credential(key_ctx, org, status_entry=entry),
+        signer.key_pair,
+        signer.verification_method,
+        created=key_ctx.now(),
+    )
+    status_list = db.get(StatusList, allocation.list_id)
+    assert status_list is not None
+    _award(db, org, credential, status_list, allocation.index)
+
+    def check(published: str) -> dict[str, CheckStatus]:
+        report = verify(
+            json.dumps(credential),
+            input_name="credential",
+            options=VerifyOptions(
+                now=key_ctx.now() + timedelta(days=1),
+                fetch={allocation.list_url: published.encode()}.__getitem__,
+            ),
+        )
+        return {c.id: c.status for c in report.checks}
+
+    assert check(publish(db, key_ctx, allocation.list_id))["status"] is CheckStatus.PASS
+    compromise_key(db, key_ctx, "acme", signer.key_id)
+    after = check(publish(db, key_ctx, allocation.list_id))
+    assert after["status"] is CheckStatus.FAIL
+    assert after["proof"] is after["issuer-key"] is CheckStatus.PASS
 
 
 def test_compromising_the_active_did_key_moves_the_issuer_to_a_new_did(
