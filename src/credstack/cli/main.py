@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "credstack.cli.keys",
     "credstack.cli.issuer",
     "credstack.cli.achievement",
+    "credstack.cli.award",
 )
 
 app = typer.Typer(
