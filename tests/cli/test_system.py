@@ -29,6 +29,7 @@ HEAVY_MODULES = (
     "pyld",
     "cryptography",
     "pydantic",
+    "rich",
     "credstack.services",
     "credstack.store",
 )
@@ -82,7 +83,10 @@ def test_version_in_a_subprocess(cli_env: dict[str, str]) -> None:
 
 def test_help_starts_fast_and_imports_nothing_heavy(cli_env: dict[str, str]) -> None:
     probe = (
-        "import json, sys, credstack.cli.main; "
+        "import contextlib, io, json, sys\n"
+        "from credstack.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['--help'])\n"
         f"print(json.dumps([m for m in {HEAVY_MODULES!r} if m in sys.modules]))"
     )
     loaded = subprocess.run(
