@@ -26,6 +26,8 @@ ROUTER_MODULES: tuple[str, ...] = (
     "credstack.api.health",
     "credstack.api.routes.issuers",
     "credstack.api.routes.achievements",
+    "credstack.api.routes.credentials",
+    "credstack.api.routes.status",
 )
 
 
