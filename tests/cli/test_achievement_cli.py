@@ -140,7 +140,10 @@ def test_publish_refusal_lists_each_missing_element_on_its_own_line(
     code, out, err = run(capsys, "achievement", "publish", draft)
     assert code == 1
     lines = err.splitlines()
-    assert lines[0].startswith("error: cannot publish 'Data Analysis with Python'")
+    assert lines[0] == (
+        "error: cannot publish 'Data Analysis with Python' as an EU micro-credential: "
+        "2 mandatory elements are missing"
+    )
     assert lines[1].startswith("  - notional workload")
     assert lines[2].startswith("  - type of assessment")
     assert len(lines) == 3

@@ -88,8 +88,9 @@ def _refuse(exc: ValidationError, as_json: bool) -> NoReturn:
     if as_json:
         typer.echo(json.dumps({"error": exc.message, "problems": exc.problems}))
         raise typer.Exit(1)
-    headline = exc.message.split(": ", 1)[0] if exc.problems else exc.message
-    typer.secho(f"error: {headline}", fg=typer.colors.RED, err=True)
+    # the message ends with the problems joined by "; ": print them one per line instead
+    headline = exc.message.removesuffix(": " + "; ".join(exc.problems)) if exc.problems else None
+    typer.secho(f"error: {headline or exc.message}", fg=typer.colors.RED, err=True)
     for problem in exc.problems:
         typer.echo(f"  - {problem}", err=True)
     raise typer.Exit(1)
