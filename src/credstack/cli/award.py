@@ -19,3 +19,10 @@ award_app = typer.Typer(
 def register(app: typer.Typer) -> None:
     """Add the ``award`` command group."""
     app.add_typer(award_app)
+
+
+from credstack.cli import award_manage  # noqa: E402  (commands defined there, registered here)
+
+award_app.command("list")(award_manage.list_command)
+award_app.command("revoke")(award_manage.revoke_command)
+award_app.command("export")(award_manage.export_command)
