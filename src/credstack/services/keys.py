@@ -62,9 +62,14 @@ class CompromiseResult:
     revoked_award_ids: tuple[str, ...]
 
 
-def organization_by_slug(session: Session, slug: str) -> Organization:
-    """The issuer with this slug, or a ``NotFoundError`` that says how to find the right one."""
-    organization = session.scalars(select(Organization).where(Organization.slug == slug)).first()
+def organization_by_slug(session: Session, slug: str, *, lock: bool = False) -> Organization:
+    """The issuer with this slug, or a ``NotFoundError`` that says how to find the right one.
+
+    ``lock`` takes a row lock (PostgreSQL ``FOR UPDATE``; SQLite serialises writers
+    anyway), so two key changes of one issuer at once cannot leave two active keys.
+    """
+    query = select(Organization).where(Organization.slug == slug)
+    organization = session.scalars(query.with_for_update() if lock else query).first()
     if organization is None:
         raise NotFoundError(f"no issuer with slug {slug!r} (see 'credstack issuer list')")
     return organization
@@ -131,7 +136,7 @@ def add_rsa_key(
     Only a did:web issuer can publish one: a did:key names a single Ed25519 key. A
     previous active RSA key is retired, so its tokens keep verifying.
     """
-    organization = organization_by_slug(session, slug)
+    organization = organization_by_slug(session, slug, lock=True)
     if organization.did is None or not organization.did.startswith("did:web:"):
         raise ValidationError(
             f"issuer {slug} uses {organization.did or 'no DID'}: RSA keys are published in a "
@@ -226,7 +231,7 @@ def rotate_key(session: Session, ctx: ServiceContext, slug: str) -> SigningKey:
     did:web: same DID, the retired key stays published. did:key: the new key is a new
     DID, which becomes ``Organization.did``; the old DID keeps verifying what it signed.
     """
-    organization = organization_by_slug(session, slug)
+    organization = organization_by_slug(session, slug, lock=True)
     previous_did = organization.did
     retired = _retire_active(session, ctx, organization.id, KeyAlgorithm.ED25519)
     key = create_ed25519_key(session, ctx, organization)
@@ -253,7 +258,7 @@ def compromise_key(
     An active key is replaced first (the issuer can keep issuing). did:web: the key
     leaves the DID document. did:key: every award whose proof names the key is revoked.
     """
-    organization = organization_by_slug(session, slug)
+    organization = organization_by_slug(session, slug, lock=True)
     key = session.get(SigningKey, key_id)
     if key is None or key.organization_id != organization.id:
         known = ", ".join(k.id for k in _keys_of(session, organization.id)) or "none"
