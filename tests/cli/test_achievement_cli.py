@@ -118,6 +118,12 @@ def test_round_trip_create_publish_update_list_show(
         },
     ]
 
+    code, out, _ = run(capsys, "achievement", "archive", created["id"], "--json")
+    assert (code, json.loads(out)) == (0, {**created, "state": "archived"})
+    code, _, err = run(capsys, "achievement", "archive", created["id"])
+    assert code == 1
+    assert err.strip() == f"error: achievement {created['id']} is already archived"
+
     code, out, _ = run(capsys, "achievement", "show", created["id"])
     assert code == 0
     shown = json.loads(out)

@@ -178,6 +178,17 @@ def update_command(
         typer.echo(f"Version of {achievement_id} stays published for its credentials")
 
 
+@achievement_app.command("archive")
+def archive_command(achievement_id: IdArgument, as_json: JsonFlag = False) -> None:
+    """Stop awarding a version; it stays public for the credentials already issued."""
+    from credstack.cli.unit_of_work import unit_of_work
+    from credstack.services import achievements
+
+    with unit_of_work() as (session, ctx):
+        row = _summary(ctx, achievements.archive(session, ctx, achievement_id))
+    _print(row, as_json, "Archived")
+
+
 @achievement_app.command("list")
 def list_command(
     issuer: Annotated[str | None, typer.Option("--issuer", help="Only this issuer's.")] = None,
