@@ -94,7 +94,7 @@ def issue(
 ) -> Award:
     """One signed award with a status entry, flushed."""
     (allocation,) = allocate(db, ctx, org.id, 1)
-    award_id = secrets.token_urlsafe(16)
+    award_id = secrets.token_hex(16)  # never starts with "-", which a CLI would read as an option
     signer = active_signer(db, ctx, org.id)
     assert isinstance(signer.key_pair, Ed25519KeyPair)
     assert achievement.achievement_json is not None
