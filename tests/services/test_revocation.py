@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from issued_awards import issue, make_context, new_achievement, new_issuer
 from sqlalchemy.orm import Session
 
-from credstack.core.errors import ConflictError, NotFoundError, ValidationError
+from credstack.core.errors import ConflictError, FetchError, NotFoundError, ValidationError
 from credstack.core.status_list import decode_list
+from credstack.core.verify import VerifyOptions, verify
+from credstack.services import achievements
 from credstack.services.audit import list_events
+from credstack.services.awards import issue_award
 from credstack.services.context import ServiceContext
-from credstack.services.revocation import revoke, revoke_many
+from credstack.services.revocation import CORRECTED_REASON, correct, revoke, revoke_many
 from credstack.services.status_lists import publish
-from credstack.store.models import AwardState, StatusList
+from credstack.store.models import Award, AwardState, Learner, StatusList
+from issued_awards import issue, make_context, new_achievement, new_issuer
 
 
 @pytest.fixture
@@ -110,3 +114,106 @@ def test_revoke_many_changes_nothing_when_an_id_is_unknown(
     with pytest.raises(NotFoundError, match="'ghost'"):
         revoke_many(db, ctx, [award.id, "ghost"], "batch")
     assert award.state is AwardState.ISSUED
+
+
+# --- corrections -------------------------------------------------------------------------
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "micro-credential.yaml"
+
+
+@pytest.fixture
+def published_id(db: Session, ctx: ServiceContext) -> str:
+    """The example micro-credential, published by a real issuer."""
+    org = new_issuer(db, ctx, slug="uni")
+    draft = achievements.create_achievement(
+        db, ctx, issuer_slug=org.slug, definition=EXAMPLE.read_text(encoding="utf-8")
+    )
+    return achievements.publish(db, ctx, draft.id).id
+
+
+def _verified(db: Session, ctx: ServiceContext, award: Award) -> dict[str, str]:
+    prefix = ctx.url("/status/")
+
+    def fetch(url: str) -> bytes:
+        if not url.startswith(prefix):
+            raise FetchError(f"{url} is not served by this test")
+        return publish(db, ctx, url.removeprefix(prefix)).encode("utf-8")
+
+    report = verify(
+        award.credential,
+        input_name=award.id,
+        options=VerifyOptions(now=ctx.now() + timedelta(days=1), fetch=fetch),
+    )
+    return {c.id: c.status.value for c in report.checks} | {"verified": str(report.verified)}
+
+
+def test_a_misspelt_name_is_corrected_by_a_new_credential_naming_the_old(
+    db: Session, ctx: ServiceContext, published_id: str
+) -> None:
+    old = issue_award(
+        db,
+        ctx,
+        achievement_id=published_id,
+        email="ada@example.org",
+        name="Ada Lovelcae",
+        external_id="S-1",
+        narrative="Built a data pipeline.",
+    ).award
+    old_text = old.credential
+
+    new = correct(db, ctx, old.id, name="Ada Lovelace")
+
+    assert new.id != old.id and new.replaces_award_id == old.id
+    assert (old.state, old.revocation_reason) == (AwardState.REVOKED, CORRECTED_REASON)
+    assert old.credential == old_text  # the old credential is never rewritten
+    credential = json.loads(new.credential)
+    assert credential["description"] == f"Replaces credential {ctx.url('/credentials/' + old.id)}"
+    names = [
+        i for i in credential["credentialSubject"]["identifier"] if i["identityType"] == "name"
+    ]
+    assert names[0]["identityHash"] == "Ada Lovelace"
+    assert credential["credentialSubject"]["narrative"] == "Built a data pipeline."
+    assert credential["validFrom"] == json.loads(old_text)["validFrom"]
+    assert new.external_id == "S-1" and new.recipient_email == "ada@example.org"
+    assert _verified(db, ctx, new)["verified"] == "True"
+    old_checks = _verified(db, ctx, old)
+    assert [c for c, s in old_checks.items() if s == "fail"] == ["status"]
+    learner = db.get(Learner, new.learner_id)
+    assert learner is not None and learner.name == "Ada Lovelace"
+    (event,) = list_events(db, kind_prefix="award.corrected")
+    assert event.data == {"replaces": old.id, "fields": ["name"]}
+    # the original request again finds the corrected award instead of re-issuing
+    again = issue_award(
+        db,
+        ctx,
+        achievement_id=published_id,
+        email="ada@example.org",
+        name="Ada Lovelcae",
+        external_id="S-1",
+    )
+    assert (again.created, again.award.id) == (False, new.id)
+
+
+def test_an_e_mail_correction_moves_the_award_to_the_new_address(
+    db: Session, ctx: ServiceContext, published_id: str
+) -> None:
+    old = issue_award(
+        db, ctx, achievement_id=published_id, email="ada@exmaple.org", name="Ada Lovelace"
+    ).award
+    new = correct(db, ctx, old.id, email="ada@example.org")
+    assert new.recipient_email == "ada@example.org"
+    assert new.learner_id != old.learner_id
+    assert _verified(db, ctx, new)["verified"] == "True"
+
+
+def test_a_correction_needs_a_change_and_a_valid_award(
+    db: Session, ctx: ServiceContext, published_id: str
+) -> None:
+    award = issue_award(
+        db, ctx, achievement_id=published_id, email="ada@example.org", name="Ada Lovelace"
+    ).award
+    with pytest.raises(ValidationError, match="nothing to correct"):
+        correct(db, ctx, award.id, name=" Ada  Lovelace ")
+    revoke(db, ctx, award.id, "withdrawn")
+    with pytest.raises(ConflictError, match="only a valid award"):
+        correct(db, ctx, award.id, name="Ada King")

@@ -8,17 +8,32 @@ whose credential says which one it replaces.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from credstack.core.errors import ConflictError, NotFoundError, ValidationError
 from credstack.services import audit
+from credstack.services.achievements import current_published
+from credstack.services.awards import (
+    AwardRequest,
+    SignMany,
+    award_url,
+    issue_batch,
+    prepare_issuance,
+    sign_sequentially,
+)
 from credstack.services.context import ServiceContext
+from credstack.services.keys import Signer
 from credstack.services.status_lists import bump_revision
-from credstack.store.models import Award, AwardState
+from credstack.store.models import Achievement, AchievementState, Award, AwardState, Learner
 
+#: the revocation reason of an award replaced by a correction
+CORRECTED_REASON = "corrected"
 #: longest revocation reason kept (it is shown to verifiers and in the audit log)
 MAX_REASON_LENGTH = 500
 
@@ -101,3 +116,126 @@ def revoke_many(
     bump_revision(session, ctx, [a.status_list_id for a in revoked if a.status_list_id])
     session.flush()
     return revoked
+
+
+def correct(
+    session: Session,
+    ctx: ServiceContext,
+    award_id: str,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+) -> Award:
+    """Replace an award whose recipient details were wrong; returns the NEW award.
+
+    The old credential is revoked with the reason ``corrected`` (it stays verifiable as
+    revoked); a new one is issued through the normal issuing service with the corrected
+    name and/or e-mail and everything else as before (achievement lineage, dates,
+    evidence, narrative, result, external id). The new credential names the old one in
+    its ``description`` ("Replaces credential <old URL>"), a VC 2.0 / OB 3.0 property,
+    so no extra vocabulary is needed; ``replaces_award_id`` links the rows. The old row
+    gives up its idempotency key, so re-running the original CSV finds the corrected
+    award instead of issuing the misspelt one again.
+    """
+    old = get_award(session, award_id)
+    if old.state is AwardState.REVOKED:
+        raise ConflictError(
+            f"award {award_id} is revoked ({old.revocation_reason}); only a valid award "
+            "can be corrected"
+        )
+    new_name = " ".join(name.split()) if name is not None else old.recipient_name
+    new_email = email.strip() if email is not None else old.recipient_email
+    changed = {
+        field
+        for field, before, after in (
+            ("name", old.recipient_name, new_name),
+            ("email", old.recipient_email.lower(), new_email.lower()),
+        )
+        if before != after
+    }
+    if not changed:
+        raise ValidationError("nothing to correct: give a different --name and/or --email")
+    credential = json.loads(old.credential)
+    achievement_id = _awardable_version(session, old)
+    old_external_id = old.external_id
+    _mark_revoked(session, ctx, old, CORRECTED_REASON)
+    old.external_id = f"corrected:{old.id}"  # frees (lineage, e-mail, external id)
+    if old.status_list_id is not None:
+        bump_revision(session, ctx, [old.status_list_id])
+    session.flush()
+
+    issuance = prepare_issuance(session, ctx, achievement_id)
+    request = AwardRequest(
+        email=new_email,
+        name=new_name,
+        external_id=old_external_id,
+        issued=old.valid_from,
+        expires=old.valid_until,
+        **_carried_over(credential),
+    )
+    old_url = award_url(ctx, old)
+    outcome = issue_batch(session, ctx, issuance, [request], sign=_naming_the_old(old_url))
+    new = session.get(Award, outcome.award_ids[0])
+    assert new is not None
+    if not outcome.created[0]:
+        raise ConflictError(
+            f"{new_email} already holds award {new.id} of this achievement with the same "
+            "external id; revoke that one or correct it instead"
+        )
+    new.replaces_award_id = old.id
+    if "name" in changed and old.learner_id is not None and new.learner_id == old.learner_id:
+        learner = session.get(Learner, old.learner_id)
+        if learner is not None:
+            learner.name = new_name
+    audit.record(
+        session,
+        ctx,
+        "award.corrected",
+        subject_type="award",
+        subject_id=new.id,
+        organization_id=new.organization_id,
+        data={"replaces": old.id, "fields": sorted(changed)},
+    )
+    session.flush()
+    return new
+
+
+def _awardable_version(session: Session, award: Award) -> str:
+    """The old award's achievement version if still published, else the lineage's newest."""
+    version = session.get(Achievement, award.achievement_id)
+    if version is not None and version.state is AchievementState.PUBLISHED:
+        return version.id
+    newest = current_published(session, award.achievement_lineage_id)
+    if newest is None:
+        raise ConflictError(
+            f"no published version of achievement {award.achievement_id} is left to re-issue "
+            "the corrected award from; publish one first"
+        )
+    return newest.id
+
+
+def _carried_over(credential: dict[str, Any]) -> dict[str, Any]:
+    """Evidence, narrative, result and subject DID of the old credential, as request fields."""
+    subject = credential.get("credentialSubject")
+    subject = subject if isinstance(subject, dict) else {}
+    evidence = credential.get("evidence") or []
+    results = subject.get("result") or []
+    subject_id = subject.get("id")
+    return {
+        "evidence": evidence[0].get("id") if evidence and isinstance(evidence[0], dict) else None,
+        "narrative": subject.get("narrative"),
+        "result": results[0].get("value") if results and isinstance(results[0], dict) else None,
+        "subject_did": subject_id if isinstance(subject_id, str) else None,
+    }
+
+
+def _naming_the_old(old_url: str) -> SignMany:
+    """A signing step that first writes "Replaces credential <old URL>" into each credential."""
+
+    def sign(documents: Sequence[dict[str, Any]], signer: Signer, created: datetime) -> Any:
+        described = [
+            {**document, "description": f"Replaces credential {old_url}"} for document in documents
+        ]
+        return sign_sequentially(described, signer, created)
+
+    return sign
