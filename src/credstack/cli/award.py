@@ -26,3 +26,4 @@ from credstack.cli import award_manage  # noqa: E402  (commands defined there, r
 award_app.command("list")(award_manage.list_command)
 award_app.command("revoke")(award_manage.revoke_command)
 award_app.command("export")(award_manage.export_command)
+award_app.command("correct")(award_manage.correct_command)

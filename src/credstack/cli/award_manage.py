@@ -113,3 +113,32 @@ def export_command(
             written.append(target)
     for path in written:
         typer.echo(f"Wrote {path}", err=True)
+
+
+def correct_command(
+    award_id: AwardId,
+    name: Annotated[str | None, typer.Option("--name", help="The corrected name.")] = None,
+    email: Annotated[str | None, typer.Option("--email", help="The corrected e-mail.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Correct a name or e-mail: revoke the award and issue a new one that names it."""
+    if name is None and email is None:
+        raise InputError("give --name and/or --email with the corrected value")
+
+    from credstack.cli.unit_of_work import unit_of_work
+    from credstack.services.award_listing import credential_url
+    from credstack.services.revocation import correct
+
+    with unit_of_work() as (session, ctx):
+        new = correct(session, ctx, award_id, name=name, email=email)
+        result = {
+            "id": new.id,
+            "url": credential_url(ctx, new.id),
+            "state": new.state.value,
+            "replaces": award_id,
+        }
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    typer.echo(f"Revoked award {award_id} (corrected) and issued {result['id']}")
+    typer.echo(f"Public URL: {result['url']}")
