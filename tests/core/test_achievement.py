@@ -228,3 +228,8 @@ def test_every_field_is_documented(model: type) -> None:
     docs = DOCS.read_text(encoding="utf-8")
     undocumented = [name for name in model.model_fields if f"`{name}`" not in docs]
     assert undocumented == []
+
+
+def test_numbers_written_where_text_is_meant_are_read_as_text() -> None:
+    defn = parse_definition(MINIMAL + "version: 1.0\ntags: [2025]\nfield_of_study: 42")
+    assert (defn.version, defn.tags, defn.field_of_study) == ("1.0", ["2025"], "42")

@@ -209,7 +209,9 @@ Unique = Annotated[list[T], AfterValidator(check_unique)]
 class StrictModel(BaseModel):
     """Frozen, unknown fields refused (a typo must not silently drop an EU element)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, coerce_numbers_to_str=True
+    )
 
 
 class SkillRef(StrictModel):
