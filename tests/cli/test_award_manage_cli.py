@@ -20,6 +20,8 @@ from credstack.cli.unit_of_work import unit_of_work
 from credstack.core.errors import FetchError
 from credstack.core.inputs import parse_input
 from credstack.core.verify import VerifyOptions, verify
+from credstack.services import achievements
+from credstack.services.awards import issue_award
 from credstack.services.revocation import get_award
 from credstack.services.status_lists import publish
 from issued_awards import issue, new_achievement, new_issuer
@@ -207,3 +209,34 @@ def test_export_refuses_an_unknown_format_and_unknown_ids_write_nothing(
     )
     assert code == 1 and "no award with id 'ghost'" in err
     assert list(out_dir.iterdir()) == []
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "micro-credential.yaml"
+
+
+def test_correct_revokes_and_issues_a_replacement(
+    capsys: pytest.CaptureFixture[str], cli_home: Path
+) -> None:
+    with unit_of_work() as (session, ctx):
+        org = new_issuer(session, ctx, slug="uni")
+        draft = achievements.create_achievement(
+            session, ctx, issuer_slug=org.slug, definition=EXAMPLE.read_text(encoding="utf-8")
+        )
+        published = achievements.publish(session, ctx, draft.id)
+        old_id = issue_award(
+            session, ctx, achievement_id=published.id, email="ada@example.org", name="Ada Lovelcae"
+        ).award.id
+
+    code, out, err = run(capsys, "award", "correct", old_id, "--name", "Ada Lovelace", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert set(result) == {"id", "url", "state", "replaces"}
+    assert result["replaces"] == old_id and result["state"] == "issued"
+    code, out, _ = run(capsys, "award", "list", "--json")
+    states = {line["id"]: line["state"] for line in json_lines(out)}
+    assert states == {old_id: "revoked", result["id"]: "issued"}
+
+    code, _, err = run(capsys, "award", "correct", result["id"])
+    assert code == 2 and "--name and/or --email" in err
+    code, _, err = run(capsys, "award", "correct", old_id, "--name", "Ada King")
+    assert code == 1 and "only a valid award can be corrected" in err
