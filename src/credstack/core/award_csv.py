@@ -106,13 +106,16 @@ def parse_row(
     def problem(column: str, message: str) -> None:
         problems.append(RowProblem(line, column, message))
 
+    # a missing required column is the header's problem, reported once, not on every row
     email = cells.get("email", "")
-    if not email:
+    if "email" not in cells:
+        pass
+    elif not email:
         problem("email", "the e-mail address is empty")
     elif len(email) > MAX_EMAIL or not _EMAIL.match(email):
         problem("email", f"{email!r} is not an e-mail address")
     name = " ".join(cells.get("name", "").split())
-    if not name:
+    if not name and "name" in cells:
         problem("name", "the learner's name is empty")
     elif len(name) > MAX_NAME:
         problem("name", f"the name is {len(name)} characters; at most {MAX_NAME}")
