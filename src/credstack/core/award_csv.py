@@ -161,16 +161,22 @@ def _is_web_url(text: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
+def parse_moment(text: str) -> datetime | None:
+    """An ISO 8601 date (midnight UTC) or date-time (UTC when no zone); None if neither."""
+    moment = parse_datetime(text)
+    if moment is not None:
+        return moment
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
 def _moment(text: str, column: str, problem: Callable[[str, str], None]) -> datetime | None:
-    """An ISO 8601 date (midnight UTC) or date-time (UTC when no zone), else a problem."""
     if not text:
         return None
-    moment = parse_datetime(text)
+    moment = parse_moment(text)
     if moment is None:
-        try:
-            day = date.fromisoformat(text)
-        except ValueError:
-            problem(column, f"{text!r} is not an ISO 8601 date such as 2026-03-01")
-            return None
-        moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        problem(column, f"{text!r} is not an ISO 8601 date such as 2026-03-01")
     return moment
