@@ -131,7 +131,7 @@ def test_bulk_with_bad_rows_lists_every_problem_and_issues_nothing(
         "line 3, column email: 'broken' is not an e-mail address",
         "line 4, column name: the learner's name is empty",
         "line 5, column email: repeats line 2 (same e-mail and external id); remove one",
-        "line 6: is not UTF-8 (byte 0xe9 at position 17); save the file as UTF-8",
+        "line 6: is not UTF-8 (byte 0xe9 at position 16); save the file as UTF-8",
     ]
     assert "nothing was issued" in lines[4]
 
