@@ -191,3 +191,16 @@ def bulk_command(
     _report(summary, as_json)
     if summary.problems:
         raise typer.Exit(1)
+
+
+def _add_management_commands() -> None:
+    """``list``, ``revoke``, ``export`` and ``correct`` live in ``cli/award_manage.py``."""
+    from credstack.cli import award_manage
+
+    award_app.command("list")(award_manage.list_command)
+    award_app.command("revoke")(award_manage.revoke_command)
+    award_app.command("export")(award_manage.export_command)
+    award_app.command("correct")(award_manage.correct_command)
+
+
+_add_management_commands()
