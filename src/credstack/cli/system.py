@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from credstack.settings import Settings
 
 
 def register(app: typer.Typer) -> None:
@@ -48,6 +54,13 @@ def init(
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port to listen on."),
+    demo: bool = typer.Option(
+        False,
+        "--demo",
+        help="Create or upgrade the database first and, when it is empty, seed demo issuers, "
+        "micro-credentials, learners and sign-ins (printed here). A database with data is "
+        "never touched.",
+    ),
 ) -> None:
     """Run the web app and API (uvicorn) on an initialised database."""
     import uvicorn
@@ -59,6 +72,10 @@ def serve(
     from credstack.store.engine import create_database_engine
 
     settings = load_settings()
+    if demo:
+        from credstack.services.database import upgrade_database
+
+        upgrade_database(settings)
     engine = create_database_engine(settings.effective_database_url)
     health = check_database(engine)
     if health.state == "unreachable":
@@ -67,6 +84,34 @@ def serve(
     if not health.ok:
         engine.dispose()
         raise ConfigurationError(f"the database is {health.state}: run 'credstack init' first")
+    if demo:
+        _seed_or_show_demo(settings, engine)
     typer.echo(f"Credstack on http://{host}:{port} (public base URL {settings.base_url})")
     uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="info")
     engine.dispose()
+
+
+def _seed_or_show_demo(settings: Settings, engine: Engine) -> None:
+    """Seed an empty database and print its sign-ins; otherwise say why nothing was seeded."""
+    from credstack.services.context import ServiceContext
+    from credstack.services.demo import DemoAccounts, database_is_empty, load_accounts, seed_demo
+    from credstack.store.engine import redact_url, session_factory
+
+    ctx = ServiceContext.from_settings(settings, actor="demo")
+    accounts: DemoAccounts | None
+    with session_factory(engine)() as session:
+        if database_is_empty(session):
+            accounts = seed_demo(session, ctx)
+            session.commit()
+            database = redact_url(settings.effective_database_url)
+            typer.echo(f"Seeded the demo into the empty database {database}.")
+        else:
+            accounts = load_accounts(settings.home)
+            typer.echo(
+                "The database already has data, so the demo was not seeded (nothing changed)."
+            )
+    if accounts is None:
+        typer.echo("No demo sign-ins are recorded for this CREDSTACK_HOME.")
+        return
+    for line in accounts.lines(settings.base_url):
+        typer.echo(line)
