@@ -28,8 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Insert, Table, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from credstack.core.credential import xsd_datetime
@@ -51,8 +50,6 @@ from credstack.store.models import (
 
 #: share of a list that may be allocated before new credentials go to a fresh list
 FILL_LIMIT = 0.75
-#: rows per INSERT statement (2 bound values each, far below every driver's limit)
-_INSERT_CHUNK = 2_000
 #: hex characters of the DID digest that prefix a list id
 _DID_TAG_LENGTH = 12
 
@@ -109,7 +106,7 @@ def allocate(
         room = int(status_list.size * FILL_LIMIT) - allocated
         wanted = min(room, count - len(allocations))
         url = list_url(ctx, status_list)
-        for index in _claim_random(session, ctx, status_list, wanted):
+        for index in _claim_random(session, ctx, status_list, wanted, allocated):
             allocations.append(Allocation(list_id=status_list.id, index=index, list_url=url))
     return allocations
 
@@ -165,43 +162,79 @@ def _allocated_count(session: Session, list_id: str) -> int:
 
 
 def _claim_random(
-    session: Session, ctx: ServiceContext, status_list: StatusList, wanted: int
+    session: Session, ctx: ServiceContext, status_list: StatusList, wanted: int, allocated: int
 ) -> list[int]:
-    """Insert ``wanted`` random free indexes of the list; re-draw those another took."""
+    """Claim ``wanted`` random free indexes of the list; re-draw those another took.
+
+    Each round draws more candidates than needed (in proportion to how full the list
+    is), drops those already taken with one SELECT, and inserts the rest; a candidate
+    still lost to a concurrent insert is skipped by ``ON CONFLICT DO NOTHING`` and the
+    next round replaces it. Usually one round, whatever the batch size.
+    """
     claimed: list[int] = []
     tried: set[int] = set()
     size = status_list.size
     while len(claimed) < wanted:
         missing = wanted - len(claimed)
+        free_share = max(0.2, 1 - (allocated + len(claimed)) / size)
+        # bounded: a list is retired at 75%, so at least a fifth of it is never tried
+        draw = min(int(missing / free_share * 1.25) + 8, size - len(tried))
         candidates: list[int] = []
-        while len(candidates) < missing:
-            # bounded: a list is retired at 75%, so at least a quarter is never tried
+        while len(candidates) < draw:
             candidate = ctx.rng.randrange(size)
             if candidate not in tried:
                 tried.add(candidate)
                 candidates.append(candidate)
-        for start in range(0, len(candidates), _INSERT_CHUNK):
-            chunk = candidates[start : start + _INSERT_CHUNK]
-            claimed.extend(_insert_new(session, status_list.id, chunk))
+        taken = _taken_among(session, status_list.id, candidates)
+        fresh = [index for index in candidates if index not in taken][:missing]
+        claimed.extend(_insert_new(session, status_list.id, fresh))
     return claimed
 
 
-def _insert_new(session: Session, list_id: str, indexes: list[int]) -> list[int]:
-    """Insert entries, skipping those that exist; returns the indexes this call inserted.
+# One fixed statement text per dialect, the indexes passed as ONE array/JSON parameter:
+# multi-row VALUES or IN lists change the SQL text with their length, and parsing
+# thousands of distinct statements cost more than the inserts themselves.
+_TAKEN_SQL = {
+    # LATERAL ... LIMIT 1 forces one primary-key probe per candidate: with "= ANY" the
+    # planner, misled by statistics older than a bulk run, scanned the whole list
+    "postgresql": "SELECT c.i FROM unnest(CAST(:indexes AS integer[])) AS c(i) "
+    "CROSS JOIN LATERAL (SELECT 1 FROM status_list_entries e WHERE e.list_id = :list_id "
+    'AND e."index" = c.i LIMIT 1) AS hit',
+    "sqlite": 'SELECT "index" FROM status_list_entries WHERE list_id = :list_id '
+    'AND "index" IN (SELECT value FROM json_each(:indexes))',
+}
+_INSERT_SQL = {
+    "postgresql": 'INSERT INTO status_list_entries (list_id, "index") '
+    "SELECT :list_id, unnest(CAST(:indexes AS integer[])) "
+    'ON CONFLICT DO NOTHING RETURNING "index"',
+    # "WHERE true" keeps SQLite from reading ON CONFLICT as part of the SELECT's join
+    "sqlite": 'INSERT INTO status_list_entries (list_id, "index") '
+    "SELECT :list_id, value FROM json_each(:indexes) WHERE true "
+    'ON CONFLICT DO NOTHING RETURNING "index"',
+}
 
-    A Core ``executemany`` (SQLAlchemy batches it into multi-row statements with
-    RETURNING) is about ten times faster than one compiled multi-row VALUES per call.
-    """
-    table = StatusListEntry.__table__
-    assert isinstance(table, Table)
-    statement: Insert
-    if session.get_bind().dialect.name == "postgresql":
-        statement = postgresql.insert(table).on_conflict_do_nothing()
-    else:
-        statement = sqlite.insert(table).on_conflict_do_nothing()
-    rows = [{"list_id": list_id, "index": index} for index in indexes]
-    result = session.execute(statement.returning(table.c["index"]), rows)
-    return list(result.scalars().all())
+
+def _indexes_parameter(session: Session, indexes: list[int]) -> tuple[str, object]:
+    dialect = session.get_bind().dialect.name
+    if dialect not in _INSERT_SQL:
+        raise ConfigurationError(f"status list allocation does not support {dialect} databases")
+    return dialect, (indexes if dialect == "postgresql" else json.dumps(indexes))
+
+
+def _taken_among(session: Session, list_id: str, indexes: list[int]) -> set[int]:
+    """Which of ``indexes`` the list has already allocated (one query)."""
+    dialect, parameter = _indexes_parameter(session, indexes)
+    rows = session.execute(text(_TAKEN_SQL[dialect]), {"list_id": list_id, "indexes": parameter})
+    return {int(row[0]) for row in rows}
+
+
+def _insert_new(session: Session, list_id: str, indexes: list[int]) -> list[int]:
+    """Insert entries, skipping those that exist; returns the indexes this call inserted."""
+    if not indexes:
+        return []
+    dialect, parameter = _indexes_parameter(session, indexes)
+    rows = session.execute(text(_INSERT_SQL[dialect]), {"list_id": list_id, "indexes": parameter})
+    return [int(row[0]) for row in rows]
 
 
 def revoked_indexes(session: Session, list_id: str) -> list[int]:
