@@ -1,0 +1,87 @@
+"""``credstack serve --demo`` as a person starts it: a real process on a fresh CREDSTACK_HOME."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+from browser_harness import HEALTH_DEADLINE_SECONDS, http_get, run_cli, start_server
+
+from credstack.services.demo import load_accounts
+
+
+def _counts(database: Path) -> tuple[int, int, int]:
+    with sqlite3.connect(database) as connection:
+        return tuple(  # type: ignore[return-value]
+            connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("organizations", "achievements", "awards")
+        )
+
+
+def _publish_status_lists(base_url: str, award_ids: tuple[str, ...]) -> None:
+    """Have the server publish each status list before the verifier takes its clock reading.
+
+    Known gap (reported): a list first published *during* a verification carries a
+    ``validFrom`` later than the verifier's ``now`` (taken when it started), and
+    ``core.status_list`` then refuses it ("not valid before ..."), so a verify started in
+    the second before publication fails. Publishing first, then letting the second pass,
+    keeps this test about the demo rather than about that race.
+    """
+    lists = set()
+    for award_id in award_ids:
+        _, body = http_get(f"{base_url}/credentials/{award_id}.json")
+        lists.add(json.loads(body)["credentialStatus"]["statusListCredential"])
+    for url in lists:
+        assert http_get(url)[0] == 200
+    time.sleep(1.1)
+
+
+def test_serve_demo_seeds_an_empty_home_prints_sign_ins_and_is_healthy_in_time(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "home"
+    server = start_server(home, demo=True)
+    try:
+        print(f"/healthz answered 200 after {server.started_in:.1f} s")
+        assert server.started_in < HEALTH_DEADLINE_SECONDS
+        log = server.log()
+        assert "Seeded the demo into the empty database" in log
+        accounts = load_accounts(home)
+        assert accounts is not None
+        for account in accounts.accounts:
+            assert f"{account.email}  password: {account.password}" in log
+        # the revoked award is served, and a verifier fetching it over HTTP sees it revoked
+        url = f"{server.base_url}/credentials/{accounts.revoked_award_id}"
+        status, body = http_get(f"{url}.json")
+        assert status == 200
+        assert json.loads(body)["id"] == url
+        _publish_status_lists(server.base_url, accounts.award_ids)
+        report = run_cli(["verify", "--json", "--allow-http-loopback", url], server.env)
+        result = json.loads(report.stdout)
+        assert report.returncode == 1, report.stderr
+        assert result["verified"] is False
+        failed = [c["id"] for c in result["checks"] if c["status"] == "fail"]
+        assert failed == ["status"]
+        # every other award verifies end to end, status list fetched from the server
+        others = [a for a in accounts.award_ids if a != accounts.revoked_award_id]
+        good = run_cli(
+            ["verify", "--json", "--allow-http-loopback"]
+            + [f"{server.base_url}/credentials/{a}" for a in others],
+            server.env,
+        )
+        assert good.returncode == 0, good.stdout + good.stderr
+    finally:
+        server.stop()
+    seeded = _counts(home / "credstack.db")
+
+    again = start_server(home, demo=True)
+    try:
+        log = again.log()
+        assert "already has data, so the demo was not seeded" in log
+        for account in accounts.accounts:
+            assert f"{account.email}  password: {account.password}" in log
+    finally:
+        again.stop()
+    assert _counts(home / "credstack.db") == seeded
