@@ -56,10 +56,10 @@ def serve(
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port to listen on."),
     demo: bool = typer.Option(
         False,
-        "--demo",
+        "--demo/--no-demo",
         help="Create or upgrade the database first and, when it is empty, seed demo issuers, "
         "micro-credentials, learners and sign-ins (printed here). A database with data is "
-        "never touched.",
+        "never touched. The last of --demo/--no-demo wins (scripts/start passes --demo).",
     ),
 ) -> None:
     """Run the web app and API (uvicorn) on an initialised database."""
