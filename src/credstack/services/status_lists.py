@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from credstack.core.credential import xsd_datetime
@@ -106,7 +107,11 @@ def allocate(
         room = int(status_list.size * FILL_LIMIT) - allocated
         wanted = min(room, count - len(allocations))
         url = list_url(ctx, status_list)
-        for index in _claim_random(session, ctx, status_list, wanted, allocated):
+        claimed = _claim_random(session, ctx, status_list, wanted, allocated)
+        # inserted in index order (one lock order); hand them out in random order, so
+        # the position of a row in a batch says nothing about its index either
+        ctx.rng.shuffle(claimed)
+        for index in claimed:
             allocations.append(Allocation(list_id=status_list.id, index=index, list_url=url))
     return allocations
 
@@ -194,6 +199,8 @@ def _claim_random(
 # One fixed statement text per dialect, the indexes passed as ONE array/JSON parameter:
 # multi-row VALUES or IN lists change the SQL text with their length, and parsing
 # thousands of distinct statements cost more than the inserts themselves.
+#: PostgreSQL's SQLSTATE for "deadlock detected"
+_DEADLOCK_DETECTED = "40P01"
 _TAKEN_SQL = {
     # LATERAL ... LIMIT 1 forces one primary-key probe per candidate: with "= ANY" the
     # planner, misled by statistics older than a bulk run, scanned the whole list
@@ -229,12 +236,27 @@ def _taken_among(session: Session, list_id: str, indexes: list[int]) -> set[int]
 
 
 def _insert_new(session: Session, list_id: str, indexes: list[int]) -> list[int]:
-    """Insert entries, skipping those that exist; returns the indexes this call inserted."""
+    """Insert entries, skipping those that exist; returns the indexes this call inserted.
+
+    On PostgreSQL an insert waits for a concurrent transaction holding the same index
+    uncommitted, so two issuers can deadlock. Indexes go in sorted order (one lock
+    order within a round) and each round runs in a SAVEPOINT: the deadlock victim
+    rolls back only this round, keeps the rest of its transaction, and re-draws.
+    """
     if not indexes:
         return []
-    dialect, parameter = _indexes_parameter(session, indexes)
-    rows = session.execute(text(_INSERT_SQL[dialect]), {"list_id": list_id, "indexes": parameter})
-    return [int(row[0]) for row in rows]
+    dialect, parameter = _indexes_parameter(session, sorted(indexes))
+    statement = text(_INSERT_SQL[dialect])
+    values = {"list_id": list_id, "indexes": parameter}
+    if dialect != "postgresql":  # SQLite serialises writers: no deadlock possible
+        return [int(row[0]) for row in session.execute(statement, values)]
+    try:
+        with session.begin_nested():
+            return [int(row[0]) for row in session.execute(statement, values)]
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) != _DEADLOCK_DETECTED:
+            raise
+        return []
 
 
 def revoked_indexes(session: Session, list_id: str) -> list[int]:
