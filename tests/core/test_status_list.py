@@ -297,6 +297,15 @@ def test_expired_status_list_is_refused_when_now_is_given() -> None:
         check_status(entry, status_list, now=after)
 
 
+@pytest.mark.parametrize("field", ["validFrom", "validUntil"])
+def test_status_list_dates_need_a_time_zone(field: str) -> None:
+    entry = status_list_entry(LIST_URL, 1)
+    now = datetime(2026, 1, 15, tzinfo=UTC)
+    for bad in ("2026-02-01T00:00:00", "soon", 20260201):
+        with pytest.raises(StatusListError, match=f"{field} .* time zone"):
+            check_status(entry, {**_published_list(), field: bad}, now=now)
+
+
 def test_check_status_respects_the_size_cap() -> None:
     with pytest.raises(StatusListError, match="decompression bomb"):
         check_status(status_list_entry(LIST_URL, 1), _published_list(), max_bytes=1000)

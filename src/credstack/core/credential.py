@@ -15,7 +15,7 @@ design §2 keeps out of the credential (it would be an undefined term otherwise)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from credstack.core.achievement import AchievementDefinition
@@ -29,6 +29,7 @@ from credstack.core.eu_elements import (
 )
 from credstack.core.identity import email_identity, hash_identity, name_identity
 from credstack.core.skill_alignments import skill_alignments
+from credstack.core.timestamps import format_datetime
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_V3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -38,11 +39,9 @@ ACHIEVEMENT_CREDENTIAL_SCHEMA = (
 )
 
 
-def xsd_datetime(moment: datetime) -> str:
-    """XML Schema dateTime in UTC with ``Z`` and whole seconds (naive times are UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+#: XML Schema dateTime in UTC with ``Z`` and whole seconds (naive times are UTC); the name
+#: callers use for a credential's ``validFrom``/``validUntil``
+xsd_datetime = format_datetime
 
 
 def _image(url: str | None, caption: str) -> dict[str, Any] | None:

@@ -28,6 +28,7 @@ from typing import Any
 
 from credstack.core.errors import StatusListError
 from credstack.core.multibase import b64url_decode, b64url_encode
+from credstack.core.timestamps import parse_datetime
 
 #: spec §6.1: a bitstring of at least 16 KB (131,072 entries) gives herd privacy
 MIN_LIST_BITS = 131_072
@@ -266,12 +267,12 @@ def _parse_index(raw: Any) -> int:
 
 
 def _parse_datetime(value: Any, field: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError as exc:
-        raise StatusListError(f"the status list credential's {field} is not a date") from exc
-    if parsed.tzinfo is None:
-        raise StatusListError(f"the status list credential's {field} has no time zone")
+    parsed = parse_datetime(value, zone_required=True)
+    if parsed is None:
+        raise StatusListError(
+            f"the status list credential's {field} {value!r} is not a date-time with a "
+            "time zone (e.g. 2030-01-01T00:00:00Z)"
+        )
     return parsed
 
 

@@ -9,7 +9,6 @@ base58btc multibase. Pure: the creation time and the JSON-LD loader are argument
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -21,16 +20,12 @@ from credstack.core.keys import Ed25519KeyPair, Ed25519PublicKey
 from credstack.core.multibase import multibase_decode, multibase_encode
 from credstack.core.proofs.eddsa import CRYPTOSUITES, JCS, RDFC, hash_proof_input
 from credstack.core.proofs.results import ProofResult, proof_result
+from credstack.core.timestamps import format_datetime, is_datetime_stamp, parse_datetime
 
 #: dereferences a verification method id (see ``dids.resolve_verification_method``)
 Resolve = Callable[[str], ResolvedMethod]
 
 PROOF_TYPE = "DataIntegrityProof"
-_DATETIME_STAMP = re.compile(
-    r"-?([1-9][0-9]{3,}|0[0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
-    r"T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?"
-    r"(Z|[+-]((0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
-)
 
 
 def format_created(created: datetime | str) -> str:
@@ -42,18 +37,13 @@ def format_created(created: datetime | str) -> str:
     if isinstance(created, datetime):
         if created.tzinfo is None or created.utcoffset() is None:
             raise ProofError("proof 'created' needs a time zone (use datetime.now(UTC))")
-        return created.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return format_datetime(created)
     if not is_datetime_stamp(created):
         raise ProofError(
             f"proof 'created' {created!r} is not an XML Schema dateTimeStamp "
             "(e.g. 2024-05-01T12:00:00Z)"
         )
     return created
-
-
-def is_datetime_stamp(value: object) -> bool:
-    """True for an XML Schema 1.1 ``dateTimeStamp`` (a date-time with a time zone)."""
-    return isinstance(value, str) and _DATETIME_STAMP.fullmatch(value) is not None
 
 
 def sign_data_integrity(
@@ -146,9 +136,8 @@ def verify_data_integrity_proof(
     if problem:
         return failed(problem)
     if now is not None and "expires" in proof:
-        try:
-            expires = datetime.fromisoformat(str(proof["expires"]).replace("Z", "+00:00"))
-        except ValueError:
+        expires = parse_datetime(proof["expires"], zone_required=True)
+        if expires is None:
             return failed(f"proof 'expires' {proof['expires']!r} cannot be read as a date-time")
         if expires < (now if now.tzinfo else now.replace(tzinfo=UTC)):
             return failed(f"the proof expired at {proof['expires']}")

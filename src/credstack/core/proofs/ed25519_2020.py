@@ -15,9 +15,10 @@ from credstack.core.contexts import DocumentLoader
 from credstack.core.dids import ResolvedMethod
 from credstack.core.errors import CredstackError
 from credstack.core.keys import Ed25519PublicKey
-from credstack.core.proofs.data_integrity import Resolve, decode_proof_value, is_datetime_stamp
+from credstack.core.proofs.data_integrity import Resolve, decode_proof_value
 from credstack.core.proofs.eddsa import RDFC, hash_proof_input
 from credstack.core.proofs.results import ProofResult, proof_result
+from credstack.core.timestamps import is_datetime_stamp
 
 PROOF_TYPE = "Ed25519Signature2020"
 CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"

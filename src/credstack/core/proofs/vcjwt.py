@@ -23,6 +23,7 @@ from credstack.core.errors import CredstackError, ProofError
 from credstack.core.keys import SigningKeyPair, VerificationKey, public_key_from_jwk
 from credstack.core.multibase import b64url_decode, b64url_encode
 from credstack.core.proofs.results import ProofReport, ProofResult, proof_result
+from credstack.core.timestamps import parse_datetime
 
 ALGORITHMS = ("RS256", "ES256", "EdDSA")
 _HEADER_MEMBERS = {"alg", "kid", "jwk", "typ"}
@@ -75,7 +76,7 @@ def _registered_claims(credential: Mapping[str, Any]) -> dict[str, Any]:
     credential_id = credential.get("id")
     if not isinstance(credential_id, str):
         raise ProofError("the credential has no 'id', which a VC-JWT needs for 'jti'")
-    valid_from = _parse_time(credential.get("validFrom"))
+    valid_from = parse_datetime(credential.get("validFrom"))
     if valid_from is None:
         raise ProofError("the credential has no valid 'validFrom', which a VC-JWT needs for 'nbf'")
     claims: dict[str, Any] = {"iss": issuer, "jti": credential_id, "nbf": _numeric(valid_from)}
@@ -83,7 +84,7 @@ def _registered_claims(credential: Mapping[str, Any]) -> dict[str, Any]:
     if subject is not None:
         claims["sub"] = subject
     if "validUntil" in credential:
-        valid_until = _parse_time(credential["validUntil"])
+        valid_until = parse_datetime(credential["validUntil"])
         if valid_until is None:
             raise ProofError(f"validUntil {credential['validUntil']!r} is not a date-time")
         claims["exp"] = _numeric(valid_until)
@@ -162,7 +163,7 @@ def _claims_problem(payload: Mapping[str, Any], credential: dict[str, Any] | Non
     if payload.get("jti") != credential.get("id"):
         return f"jti {payload.get('jti')!r} is not the credential id {credential.get('id')!r}"
     nbf = payload.get("nbf")
-    valid_from = _parse_time(credential.get("validFrom", credential.get("issuanceDate")))
+    valid_from = parse_datetime(credential.get("validFrom", credential.get("issuanceDate")))
     if not isinstance(nbf, int | float) or isinstance(nbf, bool):
         return "the JWT has no numeric 'nbf' claim"
     if valid_from is None or _numeric(valid_from) != int(nbf):
@@ -173,7 +174,7 @@ def _claims_problem(payload: Mapping[str, Any], credential: dict[str, Any] | Non
             return "the JWT 'exp' claim is not a NumericDate"
         until = credential.get("validUntil", credential.get("expirationDate"))
         if until is not None and (
-            (parsed := _parse_time(until)) is None or _numeric(parsed) != int(exp)
+            (parsed := parse_datetime(until)) is None or _numeric(parsed) != int(exp)
         ):
             return f"exp {exp} does not equal the credential's validUntil"
     return None
@@ -209,16 +210,6 @@ def _subject_id(credential: Mapping[str, Any]) -> str | None:
         subject = subject[0]
     value = subject.get("id") if isinstance(subject, Mapping) else None
     return value if isinstance(value, str) else None
-
-
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _numeric(moment: datetime) -> int:
