@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from issued_awards import issue, make_context, new_achievement, new_issuer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -33,6 +32,7 @@ from credstack.services.status_lists import (
 from credstack.store.engine import create_database_engine
 from credstack.store.migrate import upgrade_to_head
 from credstack.store.models import AwardState, StatusList, StatusListEntry
+from issued_awards import issue, make_context, new_achievement, new_issuer
 
 
 @pytest.fixture
@@ -240,3 +240,19 @@ def test_concurrent_allocation_from_several_processes_never_collides(
     finally:
         engine.dispose()
         postgres_schemas.drop(schema)
+
+
+def test_a_list_made_elsewhere_is_signed_by_the_did_of_the_credentials_it_covers(
+    db: Session, ctx: ServiceContext
+) -> None:
+    org = new_issuer(db, ctx)
+    award = issue(db, ctx, org, new_achievement(db, org))
+    old_did = org.did
+    rotate_key(db, ctx, org.slug)
+    for list_id in ("imported-old", "imported-empty"):
+        db.add(StatusList(id=list_id, organization_id=org.id, url_path=f"/status/{list_id}"))
+    db.flush()
+    award.status_list_id = "imported-old"
+    db.flush()
+    assert json.loads(publish(db, ctx, "imported-old"))["issuer"] == old_did
+    assert json.loads(publish(db, ctx, "imported-empty"))["issuer"] == org.did != old_did
