@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from credstack.core.errors import StatusListError
+from credstack.core.jsonld_values import as_list
 from credstack.core.multibase import b64url_decode, b64url_encode
 from credstack.core.timestamps import parse_datetime
 
@@ -248,10 +249,6 @@ class StatusResult:
         return self.value != 0
 
 
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def _parse_index(raw: Any) -> int:
     # The REC says a base-10 string; 1EdTech's validator fixtures use a JSON integer, which
     # is unambiguous, so it is accepted too. Anything else (negative, "0x10", 1.5) is not.
@@ -316,7 +313,7 @@ def check_status(
     if not isinstance(size, int) or isinstance(size, bool) or size < 1:
         raise StatusListError(f"credentialStatus.statusSize must be a positive integer: {size!r}")
 
-    if LIST_CREDENTIAL_TYPE not in _as_list(list_credential.get("type")):
+    if LIST_CREDENTIAL_TYPE not in as_list(list_credential.get("type")):
         raise StatusListError(f"the document at {list_url} is not a {LIST_CREDENTIAL_TYPE}")
     list_id = list_credential.get("id")
     if list_id is not None and list_id != list_url:
@@ -331,7 +328,7 @@ def check_status(
         raise StatusListError("the status list credential has no credentialSubject object")
     if subject.get("type") != LIST_TYPE:
         raise StatusListError(f"the status list credentialSubject is not a {LIST_TYPE}")
-    if purpose not in _as_list(subject.get("statusPurpose")):
+    if purpose not in as_list(subject.get("statusPurpose")):
         raise StatusListError(
             f"the credential's statusPurpose {purpose!r} does not match the list's "
             f"{subject.get('statusPurpose')!r}"

@@ -15,6 +15,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from credstack.core.errors import DIDResolutionError, KeyFormatError
+from credstack.core.jsonld_values import as_list, node_id
 from credstack.core.keys import (
     EcP256PublicKey,
     Ed25519PublicKey,
@@ -87,14 +88,14 @@ def from_document(
         relationship
         for relationship in VERIFICATION_RELATIONSHIPS
         if any(
-            _reference_id(doc_id, entry) == vm_id for entry in _as_list(document.get(relationship))
+            _reference_id(doc_id, entry) == vm_id for entry in as_list(document.get(relationship))
         )
     )
     if method is None:
         candidates = [
             entry
             for relationship in ("verificationMethod", *VERIFICATION_RELATIONSHIPS)
-            for entry in _as_list(document.get(relationship))
+            for entry in as_list(document.get(relationship))
             if isinstance(entry, Mapping) and _reference_id(doc_id, entry) == vm_id
         ]
         if not candidates:
@@ -111,16 +112,10 @@ def from_document(
 
 def _reference_id(doc_id: str, entry: object) -> str | None:
     """The absolute id of a relationship entry (a string reference or an embedded method)."""
-    ref = entry.get("id") if isinstance(entry, Mapping) else entry
-    if not isinstance(ref, str):
+    ref = node_id(entry)
+    if ref is None:
         return None
     return doc_id.partition("#")[0] + ref if ref.startswith("#") else ref
-
-
-def _as_list(value: object) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
 
 
 def has_key_material(document: Mapping[str, Any]) -> bool:

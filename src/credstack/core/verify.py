@@ -16,6 +16,7 @@ from credstack.core.contexts import DocumentLoader, offline_loader
 from credstack.core.dids import Fetch as Fetcher
 from credstack.core.errors import CredstackError, InputError
 from credstack.core.inputs import ParsedInput, parse_input
+from credstack.core.jsonld_values import node_id
 from credstack.core.report import CHECK_ORDER, CheckStatus, CredentialSummary, VerificationReport
 from credstack.core.verify_checks import (
     check_context,
@@ -125,7 +126,6 @@ def _local_first(options: VerifyOptions) -> Fetcher:
 def summarize(credential: dict[str, Any]) -> CredentialSummary:
     """The facts shown beside the checks: id, issuer, name and dates."""
     issuer = credential.get("issuer")
-    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
     issuer_name = issuer.get("name") if isinstance(issuer, dict) else None
     subject = credential.get("credentialSubject")
     if isinstance(subject, list):
@@ -135,7 +135,7 @@ def summarize(credential: dict[str, Any]) -> CredentialSummary:
     name = credential.get("name") or achievement_name
     return CredentialSummary(
         id=_str_or_none(credential.get("id")),
-        issuer=_str_or_none(issuer_id),
+        issuer=node_id(issuer),
         name=_str_or_none(name),
         issuer_name=_str_or_none(issuer_name),
         achievement_name=_str_or_none(achievement_name),

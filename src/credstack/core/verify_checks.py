@@ -8,6 +8,7 @@ from typing import Any
 
 from credstack.core.contexts import bundled_context_urls
 from credstack.core.identity import identity_matches
+from credstack.core.jsonld_values import as_list, node_id
 from credstack.core.report import CheckStatus
 from credstack.core.schemas import validate_credential
 from credstack.core.timestamps import parse_datetime
@@ -18,13 +19,6 @@ VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 VC1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
 OB_CONTEXT_PREFIX = "https://purl.imsglobal.org/spec/ob/v3p0/context"
 OB_TYPES = frozenset({"OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"})
-
-
-def as_list(value: Any) -> list[Any]:
-    """JSON-LD lets one value stand for a list of one; read both the same way."""
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
 
 
 def check_context(credential: dict[str, Any]) -> Outcome:
@@ -113,10 +107,10 @@ def check_recipient(credential: dict[str, Any], recipient: str | None) -> Outcom
 def check_issuer_trust(credential: dict[str, Any], trusted: Container[str]) -> Outcome:
     """Known issuers pass; unknown ones only warn (design §7 check 9)."""
     issuer = credential.get("issuer")
-    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    issuer_id = node_id(issuer)
     name = issuer.get("name") if isinstance(issuer, dict) else None
     label = f"{name} ({issuer_id})" if name else str(issuer_id)
-    if isinstance(issuer_id, str) and issuer_id in trusted:
+    if issuer_id is not None and issuer_id in trusted:
         return ("issuer-trust", CheckStatus.PASS, f"{label} is registered in this Credstack")
     return (
         "issuer-trust",

@@ -15,6 +15,7 @@ from credstack.core.contexts import DocumentLoader
 from credstack.core.dids import Fetch, ResolvedMethod, resolve_verification_method
 from credstack.core.errors import DIDResolutionError
 from credstack.core.inputs import ParsedInput
+from credstack.core.jsonld_values import node_id
 from credstack.core.proofs import ProofReport, ProofResult, vcjwt, verify_proofs
 from credstack.core.report import CheckStatus
 
@@ -43,9 +44,8 @@ class KeyResolver:
 
 
 def issuer_id_of(credential: dict[str, Any]) -> str | None:
-    issuer = credential.get("issuer")
-    value = issuer.get("id") if isinstance(issuer, dict) else issuer
-    return value if isinstance(value, str) else None
+    """The issuer's id, whether ``issuer`` is a URL or a Profile object."""
+    return node_id(credential.get("issuer"))
 
 
 def check_proof_and_key(

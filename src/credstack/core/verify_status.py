@@ -14,11 +14,11 @@ from typing import Any
 from credstack.core.contexts import DocumentLoader
 from credstack.core.errors import CredstackError, InputError
 from credstack.core.inputs import parse_credential_json
+from credstack.core.jsonld_values import as_list
 from credstack.core.proofs import verify_proofs
 from credstack.core.report import CheckStatus
 from credstack.core.status_list import ENTRY_TYPE
 from credstack.core.status_list import check_status as read_status
-from credstack.core.verify_checks import as_list
 from credstack.core.verify_proof import KeyResolver, issuer_id_of
 
 Outcome = tuple[str, CheckStatus, str]

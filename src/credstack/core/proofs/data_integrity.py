@@ -16,6 +16,7 @@ from typing import Any
 from credstack.core.contexts import DocumentLoader
 from credstack.core.dids import ResolvedMethod
 from credstack.core.errors import CredstackError, ProofError
+from credstack.core.jsonld_values import as_list
 from credstack.core.keys import Ed25519KeyPair, Ed25519PublicKey
 from credstack.core.multibase import multibase_decode, multibase_encode
 from credstack.core.proofs.eddsa import CRYPTOSUITES, JCS, RDFC, hash_proof_input
@@ -212,8 +213,8 @@ def _unsecured_for_verification(
     except ProofError as exc:
         return {}, str(exc)
     if "@context" in proof:
-        proof_context = _as_list(proof["@context"])
-        doc_context = _as_list(document.get("@context"))
+        proof_context = as_list(proof["@context"])
+        doc_context = as_list(document.get("@context"))
         if doc_context[: len(proof_context)] != proof_context:
             return unsecured, "the proof's @context is not the start of the document's @context"
         unsecured["@context"] = proof["@context"]
@@ -227,7 +228,7 @@ def _input_document(
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     previous = proof.get("previousProof")
     if previous is not None:
-        wanted = _as_list(previous)
+        wanted = as_list(previous)
         matching = [p for p in all_proofs if p.get("id") in wanted]
         missing = [w for w in wanted if not any(p.get("id") == w for p in all_proofs)]
         if missing:
@@ -244,12 +245,6 @@ def _proof_list(value: object) -> list[dict[str, Any]]:
     if not all(isinstance(p, dict) for p in proofs):
         raise ProofError("every entry of 'proof' must be a JSON object")
     return list(proofs)
-
-
-def _as_list(value: object) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
 
 
 def _check_did_key_matches(verification_method: str, key: Ed25519KeyPair) -> None:

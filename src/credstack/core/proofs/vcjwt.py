@@ -20,6 +20,7 @@ from typing import Any
 
 from credstack.core.dids import ResolvedMethod
 from credstack.core.errors import CredstackError, ProofError
+from credstack.core.jsonld_values import node_id
 from credstack.core.keys import SigningKeyPair, VerificationKey, public_key_from_jwk
 from credstack.core.multibase import b64url_decode, b64url_encode
 from credstack.core.proofs.results import ProofReport, ProofResult, proof_result
@@ -198,18 +199,14 @@ def _failed(
 
 
 def _issuer_id(credential: Mapping[str, Any]) -> str | None:
-    issuer = credential.get("issuer")
-    if isinstance(issuer, Mapping):
-        issuer = issuer.get("id")
-    return issuer if isinstance(issuer, str) else None
+    return node_id(credential.get("issuer"))
 
 
 def _subject_id(credential: Mapping[str, Any]) -> str | None:
     subject = credential.get("credentialSubject")
     if isinstance(subject, list) and len(subject) == 1:
         subject = subject[0]
-    value = subject.get("id") if isinstance(subject, Mapping) else None
-    return value if isinstance(value, str) else None
+    return node_id(subject) if isinstance(subject, Mapping) else None
 
 
 def _numeric(moment: datetime) -> int:
