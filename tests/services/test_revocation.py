@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from credstack.core.errors import ConflictError, FetchError, NotFoundError, ValidationError
@@ -18,7 +19,7 @@ from credstack.services.awards import issue_award
 from credstack.services.context import ServiceContext
 from credstack.services.revocation import CORRECTED_REASON, correct, revoke, revoke_many
 from credstack.services.status_lists import publish
-from credstack.store.models import Award, AwardState, Learner, StatusList
+from credstack.store.models import Award, AwardState, Learner, OutboxEmail, StatusList
 from issued_awards import issue, make_context, new_achievement, new_issuer
 
 
@@ -182,6 +183,12 @@ def test_a_misspelt_name_is_corrected_by_a_new_credential_naming_the_old(
     assert learner is not None and learner.name == "Ada Lovelace"
     (event,) = list_events(db, kind_prefix="award.corrected")
     assert event.data == {"replaces": old.id, "fields": ["name"]}
+    (notice,) = db.scalars(select(OutboxEmail).where(OutboxEmail.award_id == new.id)).all()
+    assert notice.to_address == "ada@example.org"
+    assert "corrected" in notice.subject
+    assert ctx.url(f"/credentials/{new.id}") in notice.text_body
+    assert ctx.url(f"/credentials/{old.id}") in notice.text_body
+    assert notice.html_body is not None and "Ada Lovelace" in notice.html_body
     # the original request again finds the corrected award instead of re-issuing
     again = issue_award(
         db,
@@ -202,6 +209,9 @@ def test_an_e_mail_correction_moves_the_award_to_the_new_address(
     ).award
     new = correct(db, ctx, old.id, email="ada@example.org")
     assert new.recipient_email == "ada@example.org"
+    notices = db.scalars(select(OutboxEmail).where(OutboxEmail.award_id == new.id)).all()
+    assert [n.to_address for n in notices] == ["ada@example.org"]
+    assert "e-mail address" in notices[0].text_body
     assert new.learner_id != old.learner_id
     assert _verified(db, ctx, new)["verified"] == "True"
 

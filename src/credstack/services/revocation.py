@@ -29,6 +29,7 @@ from credstack.services.awards import (
 )
 from credstack.services.context import ServiceContext
 from credstack.services.keys import Signer
+from credstack.services.mail import queue_notice
 from credstack.services.status_lists import bump_revision
 from credstack.store.models import Achievement, AchievementState, Award, AwardState, Learner
 
@@ -135,7 +136,8 @@ def correct(
     its ``description`` ("Replaces credential <old URL>"), a VC 2.0 / OB 3.0 property,
     so no extra vocabulary is needed; ``replaces_award_id`` links the rows. The old row
     gives up its idempotency key, so re-running the original CSV finds the corrected
-    award instead of issuing the misspelt one again.
+    award instead of issuing the misspelt one again. The learner is told by e-mail (at
+    the corrected address), through the outbox of ``services.mail``.
     """
     old = get_award(session, award_id)
     if old.state is AwardState.REVOKED:
@@ -187,6 +189,7 @@ def correct(
         learner = session.get(Learner, old.learner_id)
         if learner is not None:
             learner.name = new_name
+    _notify_learner(session, ctx, old, new, changed)
     audit.record(
         session,
         ctx,
@@ -198,6 +201,30 @@ def correct(
     )
     session.flush()
     return new
+
+
+def _notify_learner(
+    session: Session, ctx: ServiceContext, old: Award, new: Award, changed: set[str]
+) -> None:
+    """Queue the "your credential was corrected" e-mail to the (corrected) address."""
+    achievement = session.get(Achievement, new.achievement_id)
+    title = achievement.name if achievement is not None else "your credential"
+    what = " and ".join("e-mail address" if f == "email" else f for f in sorted(changed))
+    queue_notice(
+        session,
+        ctx,
+        to_address=new.recipient_email,
+        subject=f'Your credential "{title}" was corrected',
+        paragraphs=[
+            f"Hello {new.recipient_name},",
+            f'the {what} on your credential "{title}" was wrong, so it has been issued '
+            "again with the correction.",
+            f"The previous credential ({award_url(ctx, old)}) is now revoked and no longer "
+            "verifies; please share the new one instead:",
+        ],
+        link=award_url(ctx, new),
+        award_id=new.id,
+    )
 
 
 def _awardable_version(session: Session, award: Award) -> str:
