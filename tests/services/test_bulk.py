@@ -227,3 +227,22 @@ def test_an_unpublished_achievement_is_refused_before_reading_the_file(
     )
     with pytest.raises(ConflictError):
         issue_csv(db, ctx, draft.id, tmp_path / "never-read.csv")
+
+
+def test_worker_processes_sign_verifiable_credentials_in_row_order(
+    db: Session, ctx: ServiceContext, achievement_id: str, tmp_path: Path
+) -> None:
+    summary = issue_csv(db, ctx, achievement_id, write_csv(tmp_path, 25), batch_size=10, workers=2)
+    assert summary.issued == 25
+    for award in db.scalars(select(Award)):
+        credential = json.loads(award.credential)
+        # each stored credential is the one built for its own row: no slice was shuffled
+        names = [
+            item["identityHash"]
+            for item in credential["credentialSubject"]["identifier"]
+            if item["identityType"] == "name"
+        ]
+        assert names == [award.recipient_name]
+        assert credential["id"].endswith(award.id)
+    sample = db.scalars(select(Award).order_by(Award.recipient_email).limit(3)).all()
+    assert all(verify_award(db, ctx, award)["verified"] == "True" for award in sample)

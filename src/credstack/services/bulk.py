@@ -14,7 +14,9 @@ If any row is bad, nothing is issued unless the caller asked to skip bad rows.
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,15 +27,20 @@ from sqlalchemy.orm import Session
 from credstack.core.award_csv import AwardRow, RowProblem, check_header, parse_row, row_key
 from credstack.services.awards import (
     AwardRequest,
+    Issuance,
     SignMany,
     issue_batch,
     prepare_issuance,
     sign_sequentially,
 )
 from credstack.services.context import ServiceContext
+from credstack.services.signing_pool import SigningPool
 
 #: rows issued per batch: one commit, one status allocation, one insert per table
 BATCH_SIZE = 500
+
+#: below this many rows, starting worker processes costs more than it saves
+PARALLEL_FROM_ROWS = 2_000
 
 #: ``progress(rows_done, rows_total)`` after each batch
 Progress = Callable[[int, int], None]
@@ -177,13 +184,15 @@ def issue_csv(
     progress: Progress | None = None,
     checkpoint: Callable[[], None] | None = None,
     batch_size: int = BATCH_SIZE,
-    sign: SignMany = sign_sequentially,
+    workers: int | None = None,
 ) -> BulkSummary:
     """Validate ``path``, then issue its valid rows for the achievement, batch by batch.
 
     Nothing is issued when a row is bad and ``skip_invalid`` is false, when the header
     itself is wrong (no row can be trusted then), or with ``dry_run`` (which still checks
     the achievement can be awarded). ``checkpoint`` runs after every batch.
+    ``workers`` signing processes are used (default: one per core for files of
+    :data:`PARALLEL_FROM_ROWS` rows or more; 1 signs in this process).
     """
     now = ctx.now()
     issuance = prepare_issuance(session, ctx, achievement_id)
@@ -196,6 +205,33 @@ def issue_csv(
         # a line-level problem (encoding, CSV syntax) outside any parsed row: refuse
         return BulkSummary(0, 0, invalid, summary.problems)
     total = summary.rows - invalid
+    if workers is None:
+        workers = (os.cpu_count() or 1) if total >= PARALLEL_FROM_ROWS else 1
+    with ExitStack() as stack:
+        sign: SignMany = sign_sequentially
+        if workers > 1:
+            sign = stack.enter_context(SigningPool(issuance.signer, workers))
+        issued, skipped = _issue_rows(
+            session, ctx, issuance, _valid_rows(path, summary.bad_lines, now),
+            total=total, batch_size=batch_size, sign=sign, progress=progress,
+            checkpoint=checkpoint,
+        )  # fmt: skip
+    return BulkSummary(issued, skipped, invalid, summary.problems)
+
+
+def _issue_rows(
+    session: Session,
+    ctx: ServiceContext,
+    issuance: Issuance,
+    rows: Iterator[AwardRow],
+    *,
+    total: int,
+    batch_size: int,
+    sign: SignMany,
+    progress: Progress | None,
+    checkpoint: Callable[[], None] | None,
+) -> tuple[int, int]:
+    """Issue rows batch by batch; (issued, skipped as issued before)."""
     issued = skipped = done = 0
     batch: list[AwardRequest] = []
 
@@ -212,10 +248,10 @@ def issue_csv(
         if progress is not None:
             progress(done, total)
 
-    for row in _valid_rows(path, summary.bad_lines, now):
+    for row in rows:
         batch.append(_request(row))
         if len(batch) >= batch_size:
             flush()
     if batch:
         flush()
-    return BulkSummary(issued, skipped, invalid, summary.problems)
+    return issued, skipped
