@@ -20,6 +20,7 @@ from credstack import __version__
 from credstack.api.problems import install_problem_handlers
 from credstack.settings import Settings
 from credstack.store.engine import create_database_engine, session_factory
+from credstack.web.sessions import install_sessions
 
 #: modules whose ``router`` is mounted, in order (add one line per router)
 ROUTER_MODULES: tuple[str, ...] = (
@@ -64,6 +65,7 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = sessions or session_factory(engine)
     install_problem_handlers(app)
+    install_sessions(app)
     for module_name in ROUTER_MODULES:
         router = importlib.import_module(module_name).router
         if not isinstance(router, APIRouter):

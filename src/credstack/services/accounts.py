@@ -1,0 +1,213 @@
+"""People's accounts: sign up, sign in, who is acting (``Principal``) and memberships.
+
+Passwords are hashed with scrypt (stdlib ``hashlib.scrypt``) and a per-user random salt;
+the stored form names its parameters (``scrypt$n$r$p$salt$hash``) so they can be raised
+later without breaking existing accounts. Sign-in failures all carry the same message and
+cost the same work (an unknown e-mail is checked against a dummy hash), so the answer never
+tells an attacker which e-mail addresses have accounts.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import hmac
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from credstack.core.errors import AuthenticationError, ConflictError, ValidationError
+from credstack.services import audit
+from credstack.services.context import ServiceContext
+from credstack.store.models import Member, Organization, Role, User
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024
+#: scrypt cost: N=2**14, r=8, p=1 takes ~16 MiB and ~50 ms, OWASP's minimum recommendation
+SCRYPT_N = 2**14
+SCRYPT_R = 8
+SCRYPT_P = 1
+_SALT_BYTES = 16
+_HASH_BYTES = 32
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+SIGN_IN_FAILED = "the e-mail address or the password is not right"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: a signed-in user, or an API token scoped to one organisation.
+
+    ``token_id``/``token_organization_id``/``scopes`` are set only for tokens; a token acts
+    for the user who made it (``user_id``), never beyond its scopes or that user's role.
+    """
+
+    user_id: str | None
+    token_id: str | None = None
+    token_organization_id: str | None = None
+    scopes: frozenset[str] = frozenset()
+
+    @property
+    def is_token(self) -> bool:
+        return self.token_id is not None
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names this principal (``user:<id>`` or ``token:<id>``)."""
+        if self.token_id is not None:
+            return f"token:{self.token_id}"
+        return f"user:{self.user_id}"
+
+
+def normalise_email(email: str) -> str:
+    """E-mail addresses are compared lower-cased and without surrounding blanks."""
+    return email.strip().lower()
+
+
+def hash_password(password: str, salt: bytes) -> str:
+    """The stored form of ``password`` with ``salt`` (caller supplies the random salt)."""
+    digest = _scrypt(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    return "$".join(
+        ("scrypt", str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P), _b64(salt), _b64(digest))
+    )
+
+
+def password_matches(password: str, stored: str) -> bool:
+    """Constant-time check of ``password`` against a stored hash (False if malformed)."""
+    parts = stored.split("$")
+    if len(parts) != 6 or parts[0] != "scrypt":
+        return False
+    try:
+        n, r, p = int(parts[1]), int(parts[2]), int(parts[3])
+        salt, expected = _unb64(parts[4]), _unb64(parts[5])
+    except ValueError:
+        return False
+    return hmac.compare_digest(_scrypt(password, salt, n, r, p), expected)
+
+
+def sign_up(session: Session, ctx: ServiceContext, *, email: str, name: str, password: str) -> User:
+    """Create an account; ``ValidationError`` lists every bad field, ``ConflictError`` if taken."""
+    address = normalise_email(email)
+    display_name = name.strip()
+    problems: list[str] = []
+    if not _EMAIL.fullmatch(address) or len(address) > 320:
+        problems.append(f"email: {email.strip()!r} is not an e-mail address")
+    if not display_name:
+        problems.append("name: must not be empty")
+    elif len(display_name) > 200:
+        problems.append(f"name: at most 200 characters (got {len(display_name)})")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(
+            f"password: at least {MIN_PASSWORD_LENGTH} characters (got {len(password)})"
+        )
+    elif len(password) > MAX_PASSWORD_LENGTH:
+        problems.append(f"password: at most {MAX_PASSWORD_LENGTH} characters")
+    if problems:
+        raise ValidationError("the account cannot be created: " + "; ".join(problems), problems)
+    if user_by_email(session, address) is not None:
+        raise ConflictError(
+            f"an account with the e-mail address {address} already exists: sign in instead"
+        )
+    user = User(
+        email=address,
+        name=display_name,
+        password_hash=hash_password(password, ctx.rng.randbytes(_SALT_BYTES)),
+        created_at=ctx.now(),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, ctx, "user.signed_up", subject_type="user", subject_id=user.id)
+    return user
+
+
+def sign_in(session: Session, *, email: str, password: str) -> User:
+    """The user with these credentials, else ``AuthenticationError`` with one generic message."""
+    user = user_by_email(session, normalise_email(email))
+    if user is None or user.password_hash is None:
+        # spend the same time as a real check so response time does not reveal accounts
+        password_matches(password, _dummy_hash())
+        raise AuthenticationError(SIGN_IN_FAILED)
+    if len(password) > MAX_PASSWORD_LENGTH or not password_matches(password, user.password_hash):
+        raise AuthenticationError(SIGN_IN_FAILED)
+    return user
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    """The account with this (already normalised) e-mail address, if any."""
+    return session.scalars(select(User).where(User.email == normalise_email(email))).first()
+
+
+def get_user(session: Session, user_id: str) -> User | None:
+    """The account with this id, or None (e.g. deleted since its session was issued)."""
+    return session.get(User, user_id)
+
+
+def password_fingerprint(user: User) -> str:
+    """Short digest of the password hash, kept in sessions: a password change ends them."""
+    return hashlib.sha256((user.password_hash or "").encode("utf-8")).hexdigest()[:16]
+
+
+def session_user(session: Session, user_id: str, fingerprint: object) -> User | None:
+    """The user a session names, if the account still exists with the same password."""
+    user = get_user(session, user_id)
+    if user is None or fingerprint != password_fingerprint(user):
+        return None
+    return user
+
+
+def membership(session: Session, user_id: str, organization_id: str) -> Member | None:
+    """The user's membership of one organisation, if any."""
+    return session.scalars(
+        select(Member).where(Member.user_id == user_id, Member.organization_id == organization_id)
+    ).first()
+
+
+def memberships(session: Session, user_id: str) -> Sequence[tuple[Organization, Role]]:
+    """Every organisation the user belongs to with the role held, by organisation name."""
+    rows = session.execute(
+        select(Organization, Member.role)
+        .join(Member, Member.organization_id == Organization.id)
+        .where(Member.user_id == user_id)
+        .order_by(Organization.name, Organization.id)
+    ).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+def members_of(session: Session, organization_id: str) -> Sequence[tuple[User, Role]]:
+    """Every member of an organisation with their role, by e-mail address."""
+    rows = session.execute(
+        select(User, Member.role)
+        .join(Member, Member.user_id == User.id)
+        .where(Member.organization_id == organization_id)
+        .order_by(User.email)
+    ).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(
+        password.encode("utf-8"),
+        salt=salt,
+        n=n,
+        r=r,
+        p=p,
+        maxmem=64 * 1024 * 1024,
+        dklen=_HASH_BYTES,
+    )
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A real hash, checked when the e-mail is unknown so both failures take as long."""
+    return hash_password("credstack-no-such-account", b"\x00" * _SALT_BYTES)
