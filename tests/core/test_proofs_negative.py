@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from proof_vectors import VECTORS, load_json, requires_vectors
+from proof_vectors import DI_EDDSA, VECTORS, load_json, requires_vectors, vector_loader
 
 from credstack.core.dids import ResolvedMethod, resolve_verification_method
 from credstack.core.errors import CanonicalizationError, ProofError
@@ -220,3 +220,50 @@ def test_only_a_bounded_number_of_proofs_is_checked() -> None:
     assert not report.verified
     assert "only the first 3 proofs" in report.results[3].reason
     assert verify_proofs(document).verified
+
+
+def _signed_2020() -> dict[str, Any]:
+    folder = DI_EDDSA / "Ed25519Signature2020"
+    return dict(load_json(next(folder.glob("signed*EdSig.json"))))
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        (None, None, "signature is valid"),
+        ("proofPurpose", "authentication", "needs 'assertionMethod'"),
+        ("created", None, "dateTimeStamp"),
+        ("created", "2024-05-01T12:00:00", "dateTimeStamp"),
+        ("expires", "next year", "dateTimeStamp"),
+        ("verificationMethod", None, "no verificationMethod"),
+        ("proofValue", "u" + "A" * 86, "must be base58btc"),
+        ("proofValue", None, "no proofValue"),
+    ],
+)
+def test_ed25519_signature_2020_proofs_get_the_same_checks_as_data_integrity(
+    field: str | None, value: Any, reason: str
+) -> None:
+    document = _signed_2020()
+    proof = dict(document["proof"])
+    if field is not None:
+        if value is None:
+            del proof[field]
+        else:
+            proof[field] = value
+    document["proof"] = proof
+    report = verify_proofs(document, loader=vector_loader())
+    assert report.results[0].suite == "Ed25519Signature2020"
+    assert report.verified is (field is None)
+    assert reason in report.results[0].reason
+
+
+def test_ed25519_signature_2020_refuses_a_key_that_is_not_ed25519() -> None:
+    rsa = RsaKeyPair.generate()
+    document = _signed_2020()
+
+    def resolve_to_rsa(vm_id: str) -> ResolvedMethod:
+        return ResolvedMethod(vm_id, "JsonWebKey", "did:example:x", rsa.public_key, frozenset())
+
+    report = verify_proofs(document, resolve=resolve_to_rsa, loader=vector_loader())
+    assert not report.verified
+    assert "not an Ed25519 key, which Ed25519Signature2020 requires" in report.results[0].reason

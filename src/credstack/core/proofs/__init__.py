@@ -8,7 +8,8 @@ Pure functions: time, the JSON-LD loader and key resolution are arguments.
 * :mod:`credstack.core.proofs.vcjwt` signs and verifies OB 3.0 VC-JWTs.
 """
 
-from credstack.core.proofs.data_integrity import Resolve, sign_data_integrity
+from credstack.core.proofs.data_integrity import sign_data_integrity
+from credstack.core.proofs.ed25519_signature import Resolve
 from credstack.core.proofs.eddsa import CRYPTOSUITES, JCS, RDFC
 from credstack.core.proofs.results import ProofReport, ProofResult
 from credstack.core.proofs.verification import resolve_offline, verify_proofs

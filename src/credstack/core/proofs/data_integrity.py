@@ -9,22 +9,24 @@ base58btc multibase. Pure: the creation time and the JSON-LD loader are argument
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from credstack.core.contexts import DocumentLoader
-from credstack.core.dids import ResolvedMethod
-from credstack.core.errors import CredstackError, ProofError
+from credstack.core.errors import ProofError
 from credstack.core.jsonld_values import as_list
-from credstack.core.keys import Ed25519KeyPair, Ed25519PublicKey
-from credstack.core.multibase import multibase_decode, multibase_encode
+from credstack.core.keys import Ed25519KeyPair
+from credstack.core.multibase import multibase_encode
+from credstack.core.proofs.ed25519_signature import (
+    Resolve,
+    check_ed25519_signature,
+    decode_proof_value,
+    proof_options_problem,
+)
 from credstack.core.proofs.eddsa import CRYPTOSUITES, JCS, RDFC, hash_proof_input
 from credstack.core.proofs.results import ProofResult, proof_result
 from credstack.core.timestamps import format_datetime, is_datetime_stamp, parse_datetime
-
-#: dereferences a verification method id (see ``dids.resolve_verification_method``)
-Resolve = Callable[[str], ResolvedMethod]
 
 PROOF_TYPE = "DataIntegrityProof"
 
@@ -121,8 +123,8 @@ def verify_data_integrity_proof(
 
     purpose = str(proof.get("proofPurpose"))
 
-    def failed(reason: str, method: ResolvedMethod | None = None) -> ProofResult:
-        return proof_result(index, suite, vm_text, "failed", reason, method, purpose)
+    def failed(reason: str) -> ProofResult:
+        return proof_result(index, suite, vm_text, "failed", reason, None, purpose)
 
     if proof.get("cryptosuite") not in CRYPTOSUITES:
         return ProofResult(
@@ -134,8 +136,8 @@ def verify_data_integrity_proof(
             f"(Credstack verifies {', '.join(CRYPTOSUITES)})",
         )
     problem = proof_config_problem(proof, expected_purpose)
-    if problem:
-        return failed(problem)
+    if problem or vm_text is None:
+        return failed(problem or "the proof has no verificationMethod")
     if now is not None and "expires" in proof:
         expires = parse_datetime(proof["expires"], zone_required=True)
         if expires is None:
@@ -150,58 +152,25 @@ def verify_data_integrity_proof(
         return failed(context_problem)
     options = {k: v for k, v in proof.items() if k != "proofValue"}
     config = {**options, "@context": unsecured["@context"]} if "@context" in unsecured else options
-    try:
-        method = resolve(str(vm_id))
-    except CredstackError as exc:
-        return failed(f"cannot resolve the verification method: {exc}")
-    if not isinstance(method.public_key, Ed25519PublicKey):
-        return failed(f"{vm_id} is not an Ed25519 key, which {suite} requires", method)
-    try:
-        hashed = hash_proof_input(unsecured, config, suite, loader)
-    except CredstackError as exc:
-        return failed(f"the signed document cannot be canonicalized: {exc}", method)
-    except Exception as exc:  # untrusted input must never crash verification
-        return failed(f"the signed document cannot be canonicalized: {exc!r}", method)
-    if not method.public_key.verify(signature, hashed.signing_input):
-        return failed(
-            "the signature does not match: the credential was changed after signing "
-            "or signed with another key",
-            method,
-        )
-    return proof_result(index, suite, vm_text, "verified", "signature is valid", method, purpose)
+    return check_ed25519_signature(
+        index=index,
+        suite=suite,
+        verification_method=vm_text,
+        purpose=purpose,
+        signature=signature,
+        unsecured=unsecured,
+        config=config,
+        cryptosuite=suite,
+        resolve=resolve,
+        loader=loader,
+    )
 
 
 def proof_config_problem(proof: Mapping[str, Any], expected_purpose: str) -> str | None:
     """The first reason a proof's options are unacceptable, or None (vc-di-eddsa §3.3)."""
     if proof.get("type") != PROOF_TYPE:
         return f"proof type {proof.get('type')!r} is not {PROOF_TYPE}"
-    if not isinstance(proof.get("verificationMethod"), str):
-        return "the proof has no verificationMethod"
-    if "created" in proof and not is_datetime_stamp(proof["created"]):
-        return f"proof 'created' {proof['created']!r} is not an XML Schema dateTimeStamp"
-    if "expires" in proof and not is_datetime_stamp(proof["expires"]):
-        return f"proof 'expires' {proof['expires']!r} is not an XML Schema dateTimeStamp"
-    if proof.get("proofPurpose") != expected_purpose:
-        return (
-            f"proof purpose is {proof.get('proofPurpose')!r}, a credential needs "
-            f"{expected_purpose!r}"
-        )
-    return None
-
-
-def decode_proof_value(value: object) -> bytes | str:
-    """The 64 signature bytes of a base58btc ``proofValue``, or the reason it is unusable."""
-    if not isinstance(value, str) or not value:
-        return "the proof has no proofValue"
-    if not value.startswith("z"):
-        return "proofValue must be base58btc multibase (starting with 'z')"
-    try:
-        signature = multibase_decode(value)
-    except ValueError as exc:
-        return f"proofValue is not valid base58btc: {exc}"
-    if len(signature) != 64:
-        return f"proofValue holds {len(signature)} bytes, an Ed25519 signature has 64"
-    return signature
+    return proof_options_problem(proof, expected_purpose, created_required=False)
 
 
 def _unsecured_for_verification(

@@ -15,7 +15,7 @@ from credstack.core.contexts import DocumentLoader
 from credstack.core.dids import ResolvedMethod, resolve_verification_method
 from credstack.core.errors import DIDResolutionError
 from credstack.core.proofs import data_integrity, ed25519_2020
-from credstack.core.proofs.data_integrity import Resolve
+from credstack.core.proofs.ed25519_signature import Resolve
 from credstack.core.proofs.results import ProofReport, ProofResult
 
 #: a credential with more proofs than this is unusual; beyond it checking stops
