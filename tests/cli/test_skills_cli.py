@@ -1,0 +1,84 @@
+"""``credstack skills import``: real ESCO and O*NET files, --json summary, re-runs, errors.
+
+Each test gets its own initialised database (SQLite in a temporary home, or a fresh
+PostgreSQL schema) because the command really commits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from credstack.cli.main import main
+from credstack.cli.unit_of_work import unit_of_work
+from credstack.store.models import Framework, Skill
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def cli_home(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """A fresh CREDSTACK_HOME (and database), initialised with ``credstack init``."""
+    for name in list(os.environ):
+        if name.startswith("CREDSTACK_") and name != "CREDSTACK_TEST_DATABASE_URL":
+            monkeypatch.delenv(name)
+    home = tmp_path / "home"
+    monkeypatch.setenv("CREDSTACK_HOME", str(home))
+    schema = None
+    schemas = None
+    if request.param == "postgresql":
+        schemas = request.getfixturevalue("postgres_schemas")
+        schema = schemas.create("skillscli")
+        monkeypatch.setenv("CREDSTACK_DATABASE_URL", schemas.url_for(schema))
+    assert main(["init"]) == 0
+    yield home
+    if schemas is not None and schema is not None:
+        schemas.drop(schema)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_import_both_frameworks_json_then_rerun(
+    cli_home: Path, shared_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    esco = shared_dir / "data" / "esco"
+    onet = shared_dir / "data" / "onet"
+    args = ("skills", "import", "--esco", str(esco), "--onet", str(onet), "--limit", "200")
+
+    code, out, _ = run(capsys, *args, "--json")
+
+    assert code == 0
+    summary = json.loads(out)
+    assert summary["esco"]["skills"] == 200 and summary["esco"]["added_skills"] == 200
+    assert summary["onet"]["occupations"] == 200
+    assert summary["onet"]["relations"] > 0
+    with unit_of_work() as (session, _):
+        stored = session.scalar(select(func.count()).where(Skill.framework == Framework.ESCO))
+    assert stored == 200  # committed, visible to a new session
+
+    code, out, _ = run(capsys, *args)
+    assert code == 0
+    assert "ESCO: 200 skills (0 new)" in out
+    assert "This service uses the ESCO classification of the European Commission." in out
+
+
+def test_without_a_folder_or_with_a_wrong_one_exits_2(
+    cli_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "skills", "import")
+    assert code == 2
+    assert "--esco" in err and "--onet" in err
+
+    code, _, err = run(capsys, "skills", "import", "--onet", str(tmp_path))
+    assert code == 2
+    assert "Occupation Data.txt" in err
