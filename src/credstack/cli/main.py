@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "credstack.cli.issuer",
     "credstack.cli.achievement",
     "credstack.cli.award",
+    "credstack.cli.operator",
     "credstack.cli.skills",
 )
 

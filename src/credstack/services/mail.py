@@ -41,6 +41,8 @@ class DeliveryReport:
     written: int
     failed: int
     destination: str
+    #: True when delivered over SMTP, False when written as .eml files
+    over_smtp: bool
 
 
 def queue_claim_email(session: Session, ctx: ServiceContext, award: Award) -> ClaimLink:
@@ -188,10 +190,14 @@ def deliver_pending(
         smtp = parse_smtp_url(ctx.smtp_url)
         sent, failed = _send_all(emails, smtp, ctx)
         session.flush()
-        return DeliveryReport(sent=sent, written=0, failed=failed, destination=smtp.display)
+        return DeliveryReport(
+            sent=sent, written=0, failed=failed, destination=smtp.display, over_smtp=True
+        )
     written = _write_all(emails, ctx)
     session.flush()
-    return DeliveryReport(sent=0, written=written, failed=0, destination=str(ctx.outbox_dir))
+    return DeliveryReport(
+        sent=0, written=written, failed=0, destination=str(ctx.outbox_dir), over_smtp=False
+    )
 
 
 def _write_all(emails: Sequence[OutboxEmail], ctx: ServiceContext) -> int:
