@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from credstack.core.errors import ProofError
+from credstack.core.inputs import jwt_payload
 from credstack.core.keys import Ed25519KeyPair, RsaKeyPair
 from credstack.core.multibase import b64url_decode, b64url_encode
 from credstack.core.proofs.vcjwt import sign_vc_jwt, verify_vc_jwt
@@ -194,3 +195,21 @@ def test_a_token_without_iss_fails_even_when_the_credential_has_no_issuer() -> N
     )
     assert not result.verified
     assert "no 'iss' claim" in result.result.reason
+
+
+@pytest.mark.parametrize(
+    "vc_claim",
+    [
+        {**credential(), "name": "A different credential", "issuer": "did:example:other"},
+        "not an object",
+    ],
+)
+def test_the_parser_and_the_verifier_read_the_same_credential_from_a_payload(
+    vc_claim: object,
+) -> None:
+    payload = {**good_payload(), "vc": vc_claim}
+    token = forge({"alg": "EdDSA", "typ": "JWT", "kid": VM}, payload, KEY.sign)
+    result = verify_vc_jwt(token, resolve=resolve_offline)
+    assert result.verified, result.message
+    assert result.credential == jwt_payload(token)
+    assert result.credential is not None and result.credential["name"] == "Data Literacy"

@@ -6,7 +6,6 @@ checked before the expensive work so that hostile input ends quickly with one cl
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from dataclasses import dataclass
@@ -14,6 +13,8 @@ from typing import Any
 
 from credstack.core import baking
 from credstack.core.errors import BakingError, InputError
+from credstack.core.multibase import b64url_decode
+from credstack.core.proofs.vcjwt import credential_of
 
 #: Largest input accepted at all (a baked image included).
 MAX_INPUT_BYTES = 8 * 1024 * 1024
@@ -22,8 +23,6 @@ MAX_CREDENTIAL_BYTES = 2 * 1024 * 1024
 #: Deepest nesting of JSON objects and arrays a credential may have.
 MAX_JSON_DEPTH = 64
 
-#: JWT claims that secure the token; they are not part of the credential itself.
-JWT_REGISTERED_CLAIMS = frozenset({"iss", "jti", "nbf", "exp", "sub", "iat", "aud"})
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _JWT_RE = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
@@ -140,11 +139,10 @@ def _check_depth(text: str) -> None:
             depth -= 1
 
 
-def b64url_decode(segment: str) -> bytes:
-    """Decode one base64url segment of a JWT (padding optional)."""
+def _jwt_segment(segment: str) -> bytes:
     try:
-        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-    except (ValueError, TypeError) as exc:
+        return b64url_decode(segment)
+    except ValueError as exc:
         raise InputError("JWT segment is not base64url") from exc
 
 
@@ -153,7 +151,7 @@ def jwt_payload(token: str) -> dict[str, Any]:
     parts = token.split(".")
     if len(parts) != 3:
         raise InputError("a compact JWT has three dot-separated parts")
-    header_raw, payload_raw = b64url_decode(parts[0]), b64url_decode(parts[1])
+    header_raw, payload_raw = _jwt_segment(parts[0]), _jwt_segment(parts[1])
     try:
         header = json.loads(header_raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -164,9 +162,4 @@ def jwt_payload(token: str) -> dict[str, Any]:
         payload_text = payload_raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError("JWT payload is not UTF-8 JSON") from exc
-    claims = parse_credential_json(payload_text)
-    # VC-JWT as of VCDM 1.1 wraps the credential in a ``vc`` claim; OB 3.0 puts it at the top.
-    inner = claims.get("vc")
-    if isinstance(inner, dict) and "@context" not in claims:
-        return inner
-    return {k: v for k, v in claims.items() if k not in JWT_REGISTERED_CLAIMS}
+    return credential_of(parse_credential_json(payload_text))

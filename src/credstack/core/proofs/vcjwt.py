@@ -29,7 +29,8 @@ from credstack.core.timestamps import parse_datetime
 ALGORITHMS = ("RS256", "ES256", "EdDSA")
 _HEADER_MEMBERS = {"alg", "kid", "jwk", "typ"}
 _PURPOSE = "assertionMethod"
-_REGISTERED_CLAIMS = ("iss", "jti", "nbf", "exp", "sub", "iat", "aud")
+#: JWT claims that secure the token; they are not part of the credential itself
+REGISTERED_CLAIMS = frozenset({"iss", "jti", "nbf", "exp", "sub", "iat", "aud"})
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def verify_vc_jwt(token: str, *, resolve: Callable[[str], ResolvedMethod]) -> Jw
     alg = header.get("alg")
     suite = f"VC-JWT {alg}"
     kid = header.get("kid") if isinstance(header.get("kid"), str) else None
-    credential = _credential_of(payload)
+    credential = credential_of(payload)
     if alg not in ALGORITHMS:
         return _failed(suite, kid, f"alg {alg!r} is not accepted (use {', '.join(ALGORITHMS)})")
     extra = sorted(set(header) - _HEADER_MEMBERS)
@@ -148,10 +149,8 @@ def verify_vc_jwt(token: str, *, resolve: Callable[[str], ResolvedMethod]) -> Jw
     return JwtVerification((result,), credential, header, expires)
 
 
-def _claims_problem(payload: Mapping[str, Any], credential: dict[str, Any] | None) -> str | None:
+def _claims_problem(payload: Mapping[str, Any], credential: dict[str, Any]) -> str | None:
     """OB 3.0 §8.2.4: iss, sub, nbf, jti (and exp) must agree with the credential."""
-    if credential is None:
-        return "the JWT payload holds no credential"
     if not isinstance(payload.get("iss"), str):
         return "the JWT has no 'iss' claim"
     if payload.get("iss") != _issuer_id(credential):
@@ -181,10 +180,17 @@ def _claims_problem(payload: Mapping[str, Any], credential: dict[str, Any] | Non
     return None
 
 
-def _credential_of(payload: Mapping[str, Any]) -> dict[str, Any] | None:
-    if "vc" in payload:
-        return payload["vc"] if isinstance(payload["vc"], dict) else None
-    return {k: v for k, v in payload.items() if k not in _REGISTERED_CLAIMS}
+def credential_of(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The credential a VC-JWT payload carries, read one way by the parser and the verifier.
+
+    OB 3.0 puts the credential at the top of the payload beside the registered claims;
+    VCDM 1.1 tokens wrap it in a ``vc`` claim, which counts only when the payload is not
+    itself a credential (no top-level ``@context``).
+    """
+    inner = payload.get("vc")
+    if isinstance(inner, dict) and "@context" not in payload:
+        return inner
+    return {k: v for k, v in payload.items() if k not in REGISTERED_CLAIMS}
 
 
 def _failed(
