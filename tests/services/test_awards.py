@@ -23,7 +23,7 @@ from credstack.services.awards import issue_award
 from credstack.services.context import ServiceContext
 from credstack.services.issuers import create_issuer
 from credstack.services.revocation import revoke
-from credstack.store.models import Award, Learner, LearnerEmail
+from credstack.store.models import Award, Learner, LearnerEmail, OutboxEmail
 
 EXAMPLE = award_fixtures.EXAMPLE
 verify_award = award_fixtures.verify_award
@@ -63,6 +63,10 @@ def test_an_award_verifies_with_every_check_and_names_its_learner(
     assert award.valid_until is not None
     events = list_events(db, kind_prefix="award.issued", subject_id=award.id)
     assert len(events) == 1
+    (mail,) = db.scalars(select(OutboxEmail).where(OutboxEmail.award_id == award.id))
+    assert mail.to_address == "ada@example.org"
+    assert ctx.url("/claim/") in mail.text_body
+    assert award.claim_token_hash is not None and award.claim_expires_at is not None
 
 
 def test_the_stored_text_is_the_signed_document_serialised_once(
@@ -99,6 +103,7 @@ def test_same_learner_and_external_id_again_returns_the_first_award(
     assert db.scalar(select(func.count()).select_from(LearnerEmail)) == 1
     assert first.award.learner_id == other.award.learner_id
     assert len(list_events(db, kind_prefix="award.issued")) == 2
+    assert db.scalar(select(func.count()).select_from(OutboxEmail)) == 2  # none for the repeat
 
 
 def test_a_learner_with_a_did_is_the_credential_subject(

@@ -17,7 +17,8 @@ Rules (design §2, issue 4):
 * the credential is serialised once with ``json.dumps`` and that text is stored and
   served for ever; nothing re-serialises it (the proof covers those bytes' meaning and
   a verifier sees exactly what was signed);
-* every award appends an ``award.issued`` audit event.
+* every award appends an ``award.issued`` audit event and queues the claim e-mail
+  (``services.mail``: sent over SMTP or written to the outbox folder later, never here).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from credstack.services.achievements import definition_of, get
 from credstack.services.context import ServiceContext
 from credstack.services.issuers import issuer_profile_json
 from credstack.services.keys import Signer, active_signer
+from credstack.services.mail import queue_claim_email
 from credstack.services.status_lists import allocate, attach
 from credstack.store.models import (
     AchievementState,
@@ -345,6 +347,9 @@ def _issue_new(
     session.execute(insert(Award), rows)
     attach(session, [(a, row["id"]) for a, row in zip(allocations, rows, strict=True)])
     session.execute(insert(Event), [_issued_event(ctx, issuance, row, now) for row in rows])
+    new_awards = session.scalars(select(Award).where(Award.id.in_([row["id"] for row in rows])))
+    for award in new_awards:
+        queue_claim_email(session, ctx, award)
     return {(row["recipient_email"], row["external_id"]): row["id"] for row in rows}
 
 
