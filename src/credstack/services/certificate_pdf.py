@@ -1,0 +1,139 @@
+"""The printable A4 certificate (``/credentials/{id}.pdf``): same facts as the public page.
+
+A PDF is a convenience for people (print it, attach it to an application); it is not the
+credential. So it always carries the credential URL and a QR code to it, where the signed
+credential and its live verification are. Names are printed with DejaVu Sans when the
+system has it (any script a learner's name is written in); otherwise with the PDF core
+font Helvetica, which knows only Latin-1 (other characters print as ``?``).
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from credstack.services.sharing import CredentialFacts, qr_png
+
+#: where Debian/Ubuntu's fonts-dejavu-core puts the font
+UNICODE_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+_FONT = "certificate"
+_INK = (33, 37, 41)
+_MUTED = (80, 86, 94)
+_ACCENT = (20, 83, 140)
+_MARGIN = 18.0
+
+
+def _date(moment: datetime | None) -> str:
+    return f"{moment:%d %B %Y}" if moment is not None else "-"
+
+
+class _Certificate(FPDF):
+    def __init__(self, font_dir: Path | None) -> None:
+        super().__init__(orientation="portrait", unit="mm", format="A4")
+        self.set_margins(_MARGIN, _MARGIN, _MARGIN)
+        self.set_auto_page_break(auto=True, margin=_MARGIN)
+        regular = font_dir / "DejaVuSans.ttf" if font_dir else None
+        bold = font_dir / "DejaVuSans-Bold.ttf" if font_dir else None
+        self.unicode = bool(regular and bold and regular.is_file() and bold.is_file())
+        if self.unicode and regular and bold:
+            self.add_font(_FONT, "", str(regular))
+            self.add_font(_FONT, "B", str(bold))
+            self.family = _FONT
+        else:
+            self.family = "Helvetica"
+
+    def text_of(self, text: str) -> str:
+        return text if self.unicode else text.encode("latin-1", "replace").decode("latin-1")
+
+    def write_block(
+        self, text: str, *, size: float, bold: bool = False, colour: tuple[int, int, int] = _INK
+    ) -> None:
+        self.set_font(self.family, "B" if bold else "", size)
+        self.set_text_color(*colour)
+        self.multi_cell(0, size * 0.5, self.text_of(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def heading(self, text: str) -> None:
+        self.ln(3)
+        self.write_block(text, size=12, bold=True, colour=_ACCENT)
+        self.ln(1)
+
+    def bullets(self, items: list[str]) -> None:
+        for item in items:
+            self.write_block(f"- {item}", size=10)
+
+
+def certificate_pdf(facts: CredentialFacts, *, font_dir: Path | None = UNICODE_FONT_DIR) -> bytes:
+    """The certificate of ``facts`` as PDF bytes (A4 portrait, one page or more)."""
+    pdf = _Certificate(font_dir)
+    pdf.set_title(pdf.text_of(f"{facts.achievement_name} - {facts.learner_name}"))
+    pdf.set_author(pdf.text_of(facts.issuer_name))
+    pdf.set_creator("Credstack")
+    pdf.add_page()
+    pdf.set_draw_color(*_ACCENT)
+    pdf.set_line_width(1.2)
+    pdf.rect(8, 8, pdf.w - 16, pdf.h - 16)
+    pdf.write_block(facts.issuer_name, size=13, bold=True, colour=_MUTED)
+    pdf.ln(6)
+    pdf.write_block("This certifies that", size=11, colour=_MUTED)
+    pdf.ln(1)
+    pdf.write_block(facts.learner_name, size=24, bold=True)
+    pdf.ln(2)
+    pdf.write_block("has earned", size=11, colour=_MUTED)
+    pdf.ln(1)
+    pdf.write_block(facts.achievement_name, size=18, bold=True, colour=_ACCENT)
+    if facts.revoked:
+        pdf.ln(2)
+        reason = f": {facts.revocation_reason}" if facts.revocation_reason else ""
+        pdf.write_block(f"REVOKED by the issuer{reason}", size=14, bold=True, colour=(176, 0, 32))
+    pdf.ln(2)
+    dates = f"Issued {_date(facts.valid_from)}"
+    if facts.valid_until is not None:
+        dates += f" - valid until {_date(facts.valid_until)}"
+    pdf.write_block(dates, size=10)
+    if facts.credits:
+        pdf.write_block(f"{facts.credits} ECTS credits", size=10)
+    if facts.achievement_description:
+        pdf.heading("About this micro-credential")
+        pdf.write_block(facts.achievement_description, size=10)
+    if facts.learning_outcomes:
+        pdf.heading("Learning outcomes")
+        pdf.bullets(facts.learning_outcomes)
+    if facts.skills:
+        pdf.heading("Skills")
+        pdf.bullets([f"{s.name} ({s.framework})" if s.framework else s.name for s in facts.skills])
+    if facts.eu_elements:
+        pdf.heading("EU micro-credential elements")
+        pdf.bullets(
+            [
+                f"{e.framework or 'Element'}: {e.name}"
+                + (f" - {e.description}" if e.description else "")
+                for e in facts.eu_elements
+            ]
+        )
+    _verification_footer(pdf, facts)
+    return bytes(pdf.output())
+
+
+def _verification_footer(pdf: _Certificate, facts: CredentialFacts) -> None:
+    """The QR code and URL: where anyone can check this certificate is real and current."""
+    size = 36.0
+    if pdf.get_y() + size + 12 > pdf.h - _MARGIN:
+        pdf.add_page()
+    top = pdf.h - _MARGIN - size
+    pdf.image(io.BytesIO(qr_png(facts.url)), x=_MARGIN, y=top, w=size, h=size)
+    pdf.set_xy(_MARGIN + size + 6, top + 6)
+    pdf.set_font(pdf.family, "B", 10)
+    pdf.set_text_color(*_INK)
+    pdf.cell(0, 6, "Verify this credential", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_font(pdf.family, "", 9)
+    pdf.multi_cell(0, 5, pdf.text_of(facts.url), new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_text_color(*_MUTED)
+    pdf.multi_cell(
+        0,
+        5,
+        "Scan the code or open the address: the signed credential is checked live there.",
+    )
