@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from credstack.core.achievement import definition_from_mapping, missing_eu_elements
-from credstack.core.errors import ConflictError, FetchError
+from credstack.core.errors import AuthenticationError, ConflictError, FetchError
 from credstack.core.verify import VerifyOptions, verify
+from credstack.services import accounts
 from credstack.services.context import ServiceContext
 from credstack.services.demo import (
     DEMO_ACCOUNTS_FILE,
@@ -27,7 +28,9 @@ from credstack.store.models import (
     AchievementState,
     Award,
     AwardState,
+    Learner,
     Organization,
+    Role,
 )
 from issued_awards import START, make_context, new_issuer
 
@@ -89,7 +92,8 @@ def test_seed_creates_issuers_published_credentials_and_verifiable_awards(
     assert revoked[0].recipient_email == REVOKED[0]
     assert revoked[0].revocation_reason == REVOKED[2]
     accepted = [a for a in awards if a.state is AwardState.ACCEPTED]
-    assert {a.recipient_email for a in accepted} == {LEARNERS[0].email}
+    assert len(accepted) == len(awards) - 1
+    assert {a.recipient_email for a in accepted} == {learner.email for learner in LEARNERS}
     assert all(a.public and a.claimed_at is not None for a in accepted)
     for award in awards:
         checks = _verify(db, ctx, award)
@@ -98,6 +102,27 @@ def test_seed_creates_issuers_published_credentials_and_verifiable_awards(
             assert checks["status"] == "fail"
         else:
             assert checks["verified"] == "True", checks
+
+
+def test_seeded_sign_ins_work_and_the_admin_owns_every_demo_issuer(
+    db: Session, ctx: ServiceContext
+) -> None:
+    seeded = seed_demo(db, ctx)
+
+    admin, learner = seeded.accounts
+    admin_user = accounts.sign_in(db, email=admin.email, password=admin.password)
+    roles = {org.slug: role for org, role in accounts.memberships(db, admin_user.id)}
+    assert roles == dict.fromkeys(seeded.issuer_slugs, Role.OWNER)
+    learner_user = accounts.sign_in(db, email=learner.email, password=learner.password)
+    assert accounts.memberships(db, learner_user.id) == []
+    record = db.scalars(select(Learner).where(Learner.user_id == learner_user.id)).one()
+    earned = db.scalars(select(Award).where(Award.learner_id == record.id)).all()
+    assert {a.recipient_email for a in earned} == {learner.email}
+    assert len(earned) == len(LEARNERS[0].earned)
+    assert all(a.state is AwardState.ACCEPTED and a.public for a in earned)
+    assert admin.password != learner.password and len(admin.password) >= 16
+    with pytest.raises(AuthenticationError):
+        accounts.sign_in(db, email=admin.email, password=learner.password)
 
 
 def test_seed_keeps_the_sign_ins_for_the_owner_only(db: Session, ctx: ServiceContext) -> None:

@@ -23,11 +23,12 @@ from sqlalchemy.orm import Session
 
 from credstack.core.achievement import definition_from_mapping
 from credstack.core.errors import ConflictError
-from credstack.services import achievements, issuers, revocation
+from credstack.services import accounts, achievements, authz, revocation
+from credstack.services.accounts import Principal
 from credstack.services.awards import AwardRequest, issue_batch, prepare_issuance
 from credstack.services.context import ServiceContext
 from credstack.services.demo_catalogue import ISSUERS, LEARNERS, REVOKED
-from credstack.store.models import Award, AwardState, Organization, User
+from credstack.store.models import Award, AwardState, Learner, LearnerEmail, Organization, User
 
 DEMO_ACCOUNTS_FILE = "demo-accounts.json"
 _PASSWORD_ALPHABET = string.ascii_letters + string.digits
@@ -90,11 +91,16 @@ def seed_demo(session: Session, ctx: ServiceContext) -> DemoAccounts:
             "the database already has organisations, users or awards; the demo is only "
             "seeded into an empty database (use a new CREDSTACK_HOME or CREDSTACK_DATABASE_URL)"
         )
+    admin = _with_password(ctx, ISSUER_ADMIN)
+    admin_user = accounts.sign_up(
+        session, ctx, email=admin.email, name=admin.name, password=admin.password
+    )
     by_name: dict[str, str] = {}
     for demo_issuer in ISSUERS:
-        issuers.create_issuer(
+        authz.create_organization(
             session,
             ctx,
+            Principal(user_id=admin_user.id),
             name=demo_issuer.name,
             type=demo_issuer.type,
             url=demo_issuer.url,
@@ -118,10 +124,14 @@ def seed_demo(session: Session, ctx: ServiceContext) -> DemoAccounts:
     revoked_email, revoked_name, reason = REVOKED
     revoked_id = award_ids[(revoked_email, revoked_name)]
     revocation.revoke(session, ctx, revoked_id, reason)
-    learner = LEARNERS[0]
-    _accept_all(session, ctx, [award_ids[(learner.email, n)] for n in learner.earned])
+    _accept_all(session, ctx, [a for a in award_ids.values() if a != revoked_id])
+    learner = _with_password(ctx, DemoAccount("learner", LEARNERS[0].name, LEARNERS[0].email, ""))
+    learner_user = accounts.sign_up(
+        session, ctx, email=learner.email, name=learner.name, password=learner.password
+    )
+    _link_learner(session, learner_user)
     result = DemoAccounts(
-        accounts=(),
+        accounts=(admin, learner),
         issuer_slugs=tuple(i.slug for i in ISSUERS),
         achievement_ids=tuple(by_name.values()),
         award_ids=tuple(award_ids.values()),
@@ -157,8 +167,17 @@ def _issue_date(now: datetime, number: int) -> datetime:
     return (now - timedelta(days=30 + 23 * number)).replace(microsecond=0)
 
 
+def _link_learner(session: Session, user: User) -> None:
+    """The learner account owns the learner record its e-mail address was awarded to."""
+    record = session.scalars(
+        select(Learner).join(LearnerEmail).where(LearnerEmail.email == user.email)
+    ).one()
+    record.user_id = user.id
+    session.flush()
+
+
 def _accept_all(session: Session, ctx: ServiceContext, award_ids: list[str]) -> None:
-    """The demo learner has accepted these awards and shows them publicly."""
+    """The learners have accepted these awards and show them on public pages."""
     for award_id in award_ids:
         award = revocation.get_award(session, award_id)
         if award.state is AwardState.ISSUED:
