@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from p256_signer import P256Signer
 from proof_vectors import DI_EDDSA, VECTORS, load_json, requires_vectors
 
 from credstack.core.errors import KeyFormatError
@@ -24,7 +22,6 @@ from credstack.core.multibase import (
     b58decode,
     b58encode,
     b64url_decode,
-    b64url_encode,
     multibase_decode,
     multibase_encode,
 )
@@ -146,16 +143,9 @@ def test_short_rsa_keys_are_refused() -> None:
 
 
 def test_es256_public_key_verifies_jose_signatures() -> None:
-    private = ec.generate_private_key(ec.SECP256R1())
-    r, s = decode_dss_signature(private.sign(b"data", ec.ECDSA(hashes.SHA256())))
-    jose_signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
-    numbers = private.public_key().public_numbers()
-    jwk = {
-        "kty": "EC",
-        "crv": "P-256",
-        "x": b64url_encode(numbers.x.to_bytes(32, "big")),
-        "y": b64url_encode(numbers.y.to_bytes(32, "big")),
-    }
+    signer = P256Signer()
+    jose_signature = signer.sign(b"data")
+    jwk = signer.jwk
     key = public_key_from_jwk(jwk)
     assert isinstance(key, EcP256PublicKey)
     assert key.verify(jose_signature, b"data")

@@ -7,9 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from p256_signer import P256Signer
 
 from credstack.core.errors import ProofError
 from credstack.core.inputs import jwt_payload
@@ -84,19 +82,8 @@ def test_rs256_token_with_embedded_public_jwk_verifies() -> None:
 
 
 def test_es256_token_verifies() -> None:
-    private = ec.generate_private_key(ec.SECP256R1())
-    numbers = private.public_key().public_numbers()
-    jwk = {
-        "kty": "EC",
-        "crv": "P-256",
-        "x": b64url_encode(numbers.x.to_bytes(32, "big")),
-        "y": b64url_encode(numbers.y.to_bytes(32, "big")),
-    }
-
-    def sign(data: bytes) -> bytes:
-        r, s = decode_dss_signature(private.sign(data, ec.ECDSA(hashes.SHA256())))
-        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
-
+    signer = P256Signer()
+    jwk, sign = signer.jwk, signer.sign
     payload = {
         **credential(),
         "iss": DID,
