@@ -57,8 +57,8 @@ def backup_command(
         typer.echo(
             json.dumps({"path": str(out), "revision": result.revision, "counts": result.counts})
         )
-        return
-    typer.echo(f"Backed up {_counts_text(result.counts)} to {out}.")
+    else:
+        typer.echo(f"Backed up {_counts_text(result.counts)} to {out}.")
     typer.echo(
         "The archive holds the master secret: keep it as safe as the signing keys themselves.",
         err=True,
