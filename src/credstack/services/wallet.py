@@ -14,6 +14,7 @@ import json
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, or_, select
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from credstack.core.errors import ConflictError, NotFoundError
 from credstack.services import audit
+from credstack.services.claims import find_claim, hash_token
 from credstack.services.context import ServiceContext
 from credstack.store.models import (
     Achievement,
@@ -42,6 +44,30 @@ class WalletEntry:
     award: Award
     achievement_name: str
     issuer_name: str
+
+
+@dataclass(frozen=True)
+class ClaimState:
+    """What a claim link leads to: a claimable award, or why not (with the award if known)."""
+
+    award: Award | None
+    problem: str | None = None
+    expired: bool = False
+
+
+def claim_state(session: Session, token: str, now: datetime) -> ClaimState:
+    """Check a claim link; an expired one still names its award so a new link can be sent."""
+    try:
+        return ClaimState(find_claim(session, token, now))
+    except NotFoundError as exc:
+        return ClaimState(None, exc.message)
+    except ConflictError as exc:
+        award = session.scalars(
+            select(Award).where(Award.claim_token_hash == hash_token(token))
+        ).first()
+        expires_at = award.claim_expires_at if award is not None else None
+        expired = expires_at is not None and expires_at <= now
+        return ClaimState(award, exc.message, expired=expired)
 
 
 def learner_of(session: Session, user: User) -> Learner | None:
