@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +21,7 @@ from credstack import __version__
 from credstack.api.problems import install_problem_handlers
 from credstack.settings import Settings
 from credstack.store.engine import create_database_engine, session_factory
+from credstack.web.rendering import STATIC_DIR
 from credstack.web.sessions import install_sessions
 
 #: modules whose ``router`` is mounted, in order (add one line per router)
@@ -29,6 +31,9 @@ ROUTER_MODULES: tuple[str, ...] = (
     "credstack.api.routes.achievements",
     "credstack.api.routes.credentials",
     "credstack.api.routes.status",
+    "credstack.web.routes.home",
+    "credstack.web.routes.auth",
+    "credstack.web.routes.dashboard",
 )
 
 
@@ -71,4 +76,5 @@ def create_app(
         if not isinstance(router, APIRouter):
             raise TypeError(f"{module_name}.router is not a FastAPI APIRouter")
         app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -1,0 +1,1 @@
+"""The pages of the web app (server-rendered, usable without JavaScript)."""

@@ -1,0 +1,17 @@
+"""``/``: where a newcomer goes as issuer, learner or employer (design §1)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from credstack.web.rendering import render
+from credstack.web.sessions import OptionalUser
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, user: OptionalUser) -> HTMLResponse:
+    """The start page: three doors, each a sentence and a link."""
+    return render(request, "home.html", user=user)
