@@ -29,6 +29,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "credstack.api.health",
     "credstack.api.routes.issuers",
     "credstack.api.routes.achievements",
+    "credstack.web.routes.credential_page",
     "credstack.api.routes.credentials",
     "credstack.api.routes.status",
     "credstack.web.routes.home",
