@@ -35,6 +35,14 @@ ROUTER_MODULES: tuple[str, ...] = (
     "credstack.web.routes.home",
     "credstack.web.routes.auth",
     "credstack.web.routes.dashboard",
+    "credstack.web.routes.wallet",
+    "credstack.web.routes.verify_page",
+    "credstack.api.routes.v1_organizations",
+    "credstack.api.routes.v1_tokens",
+    "credstack.api.routes.v1_achievements",
+    "credstack.api.routes.v1_awards",
+    "credstack.api.routes.v1_credentials",
+    "credstack.api.routes.v1_verify",
 )
 
 

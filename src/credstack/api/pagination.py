@@ -1,0 +1,75 @@
+"""Cursor pagination for every list of ``/api/v1``: ``?limit=&cursor=`` and a ``next`` link.
+
+The cursor is opaque to clients (base64 of an offset into a stable order): they follow
+``next`` until it is null. An offset cursor can skip or repeat a row when rows are added
+while a client pages; every list is ordered oldest first, so new rows only append.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Query, Request
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
+
+from credstack.core.errors import InputError
+
+T = TypeVar("T")
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="items per page (1-500)")]
+Cursor = Annotated[str | None, Query(description="the 'next' cursor of the previous page")]
+
+
+def offset_of(cursor: str | None) -> int:
+    """The offset a cursor stands for; ``InputError`` (400) for a cursor we did not make."""
+    if not cursor:
+        return 0
+    try:
+        offset = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii"))
+    except (ValueError, UnicodeDecodeError):
+        raise InputError(
+            "the cursor is not one this API returned: follow the 'next' link"
+        ) from None
+    if offset < 0:
+        raise InputError("the cursor is not one this API returned: follow the 'next' link")
+    return offset
+
+
+def page(
+    request: Request,
+    session: Session,
+    query: Select[*tuple[Any, ...]],
+    *,
+    limit: int,
+    cursor: str | None,
+    render: Callable[[Any], dict[str, Any]],
+) -> dict[str, Any]:
+    """One page of ``query`` (rows rendered by ``render``) with the link to the next one."""
+    offset = offset_of(cursor)
+    rows: Sequence[Any] = session.execute(query.offset(offset).limit(limit + 1)).all()
+    items = [render(row) for row in rows[:limit]]
+    return {"items": items, "next": _next(request, offset + limit) if len(rows) > limit else None}
+
+
+def page_of(
+    request: Request, items: Sequence[T], *, limit: int, cursor: str | None,
+    render: Callable[[T], dict[str, Any]],
+) -> dict[str, Any]:  # fmt: skip
+    """One page of an in-memory list (short lists such as members or tokens)."""
+    offset = offset_of(cursor)
+    chosen = items[offset : offset + limit]
+    more = len(items) > offset + limit
+    return {
+        "items": [render(item) for item in chosen],
+        "next": _next(request, offset + limit) if more else None,
+    }
+
+
+def _next(request: Request, offset: int) -> str:
+    cursor = base64.urlsafe_b64encode(str(offset).encode("ascii")).decode("ascii").rstrip("=")
+    return str(request.url.include_query_params(cursor=cursor))

@@ -1,0 +1,104 @@
+"""``POST /api/v1/verify``: anyone may verify a credential, exactly as design §6 says.
+
+The credential is the raw request body (JSON, or a compact VC-JWT) or the multipart
+field ``file`` (JSON, JWT, or a baked PNG/SVG); ``recipient`` (query or form field) is an
+e-mail address to check against the credential's hashed identity. No sign-in and no CSRF
+token (it changes nothing); rate-limited per IP address. The answer is the object that
+``credstack verify --json`` prints, with status 200 whether or not it verified.
+
+Our own issuers are trusted and our status lists and DID documents are read from the
+database (``services.sharing.local_registry``): no HTTP round trip to ourselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from starlette.datastructures import UploadFile
+
+from credstack.api.auth import enforce_rate_limit
+from credstack.api.dependencies import AppSettings, DbSession
+from credstack.core.errors import InputError
+from credstack.core.inputs import MAX_INPUT_BYTES
+from credstack.services.context import ServiceContext
+from credstack.services.sharing import local_registry
+from credstack.services.verification import VerificationRequest, verify_bytes
+
+router = APIRouter(prefix="/api/v1", tags=["verify"])
+
+_TOO_LARGE = "the credential is larger than 8 MB"
+_BODY_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "application/jwt": {"schema": {"type": "string"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "recipient": {"type": "string"},
+                    },
+                    "required": ["file"],
+                }
+            },
+        },
+    }
+}
+
+
+@router.post(
+    "/verify",
+    summary="Verify a credential (body or multipart 'file'); no sign-in",
+    openapi_extra=_BODY_DOC,
+)
+async def verify_credential(
+    request: Request, session: DbSession, settings: AppSettings, recipient: str | None = None
+) -> dict[str, Any]:
+    enforce_rate_limit(request, "verify")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_INPUT_BYTES + 65536:
+        raise HTTPException(413, _TOO_LARGE)
+    name = "request body"
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        data, name, form_recipient = await _multipart(request)
+        recipient = recipient or form_recipient
+    else:
+        data = await _limited_body(request)
+    if not data.strip():
+        raise InputError("send the credential as the request body or as the multipart field 'file'")
+    ctx = ServiceContext(base_url=settings.base_url, master_secret=b"", home=settings.home)
+    verification = VerificationRequest(
+        inputs=[], recipient=recipient or None, registry=local_registry(session, ctx)
+    )
+    report = verify_bytes(data, input_name=name, request=verification)
+    result: dict[str, Any] = report.to_json()
+    return result
+
+
+async def _limited_body(request: Request) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_INPUT_BYTES:
+            raise HTTPException(413, _TOO_LARGE)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _multipart(request: Request) -> tuple[bytes, str, str | None]:
+    form = await request.form(max_part_size=MAX_INPUT_BYTES + 1)
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise InputError("the multipart body needs the credential in a field named 'file'")
+        data = await upload.read(MAX_INPUT_BYTES + 1)
+        if len(data) > MAX_INPUT_BYTES:
+            raise HTTPException(413, _TOO_LARGE)
+        recipient = form.get("recipient")
+        return data, upload.filename or "file", recipient if isinstance(recipient, str) else None
+    finally:
+        await form.close()
