@@ -7,9 +7,10 @@ import sqlite3
 import time
 from pathlib import Path
 
-from browser_harness import HEALTH_DEADLINE_SECONDS, http_get, run_cli, start_server
+from browser_harness import HEALTH_DEADLINE_SECONDS, http_get, link_in, run_cli, start_server
 
 from credstack.services.demo import load_accounts
+from credstack.services.demo_catalogue import LEARNERS
 
 
 def _counts(database: Path) -> tuple[int, int, int]:
@@ -52,6 +53,9 @@ def test_serve_demo_seeds_an_empty_home_prints_sign_ins_and_is_healthy_in_time(
         assert accounts is not None
         for account in accounts.accounts:
             assert f"{account.email}  password: {account.password}" in log
+        # the server itself delivers the queued claim e-mails into the outbox folder
+        message = server.wait_for_email(LEARNERS[1].email)
+        assert "/claim/" in link_in(message, "/claim/")
         # the revoked award is served, and a verifier fetching it over HTTP sees it revoked
         url = f"{server.base_url}/credentials/{accounts.revoked_award_id}"
         status, body = http_get(f"{url}.json")

@@ -67,9 +67,11 @@ def serve(
 
     from credstack.app import create_app
     from credstack.core.errors import ConfigurationError
+    from credstack.services.context import ServiceContext
     from credstack.services.database import check_database, unreachable_error
+    from credstack.services.mail_delivery import MailDelivery
     from credstack.settings import load_settings
-    from credstack.store.engine import create_database_engine
+    from credstack.store.engine import create_database_engine, session_factory
 
     settings = load_settings()
     if demo:
@@ -87,8 +89,14 @@ def serve(
     if demo:
         _seed_or_show_demo(settings, engine)
     typer.echo(f"Credstack on http://{host}:{port} (public base URL {settings.base_url})")
-    uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="info")
-    engine.dispose()
+    # queued e-mails (claim links) go out while the server runs
+    mail = MailDelivery(session_factory(engine), ServiceContext.from_settings(settings))
+    mail.start()
+    try:
+        uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="info")
+    finally:
+        mail.stop()
+        engine.dispose()
 
 
 def _seed_or_show_demo(settings: Settings, engine: Engine) -> None:

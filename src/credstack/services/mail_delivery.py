@@ -1,0 +1,75 @@
+"""Deliver queued e-mails while the server runs (``credstack serve``).
+
+Issuing an award queues its claim e-mail in the database (``services.mail``); something
+has to send it. Without this loop a learner would only get the link once an operator ran
+``credstack outbox send``. The loop wakes every few seconds, delivers what is pending
+(over SMTP, or as .eml files in the outbox folder) in its own session and transaction,
+and keeps going when one round fails (the error is logged and the messages stay queued,
+so the next round tries again). One server process runs one loop; several processes on
+one PostgreSQL database could each pick the same message, so run ``outbox send`` from a
+single place when scaling out.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from credstack.services.context import ServiceContext
+from credstack.services.mail import DeliveryReport, deliver_pending
+
+DEFAULT_INTERVAL_SECONDS = 2.0
+logger = logging.getLogger("credstack.mail")
+
+
+def deliver_once(sessions: Callable[[], Session], ctx: ServiceContext) -> DeliveryReport:
+    """One round: deliver every pending e-mail and commit what was marked sent."""
+    with sessions() as session:
+        report = deliver_pending(session, ctx)
+        session.commit()
+    return report
+
+
+class MailDelivery:
+    """A daemon thread delivering queued e-mails every ``interval`` seconds until stopped."""
+
+    def __init__(
+        self,
+        sessions: Callable[[], Session],
+        ctx: ServiceContext,
+        interval: float = DEFAULT_INTERVAL_SECONDS,
+    ) -> None:
+        self._sessions = sessions
+        self._ctx = ctx
+        self._interval = interval
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="credstack-mail", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish the round in progress (if any) and end the thread."""
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                report = deliver_once(self._sessions, self._ctx)
+            except Exception:  # keep serving: the messages stay queued for the next round
+                logger.exception("delivering queued e-mails failed; trying again shortly")
+            else:
+                if report.sent or report.written or report.failed:
+                    logger.info(
+                        "e-mails: %d sent, %d written, %d failed (%s)",
+                        report.sent,
+                        report.written,
+                        report.failed,
+                        report.destination,
+                    )
+            self._stopping.wait(self._interval)
