@@ -280,3 +280,30 @@ def test_unreadable_input_fails_parse_with_one_line_and_skips_the_rest(
     assert reason in report.check("parse").message
     assert "\n" not in report.check("parse").message
     assert all(c.status is CheckStatus.SKIP for c in report.checks if c.id != "parse")
+
+
+@pytest.mark.parametrize("kinds", [["VerifiableCredential", {"not": "a type"}], [{}], 5])
+def test_a_type_that_is_not_text_fails_the_checks_instead_of_crashing(kinds: Any) -> None:
+    signed = ISSUER.sign(ISSUER.credential())
+    signed["type"] = kinds
+    report = run(signed)
+    assert [c.id for c in report.checks] == list(CHECK_ORDER)
+    assert statuses(report)["context"] == "fail"
+    assert not report.verified
+
+
+def test_a_fetcher_that_breaks_still_yields_every_check_in_order() -> None:
+    credential = ISSUER.credential(issuer={"id": "did:web:issuer.example", "type": ["Profile"]})
+    signed = sign_data_integrity(
+        credential, ISSUER.key, "did:web:issuer.example#key-1", created="2026-01-15T09:00:00Z"
+    )
+
+    def timing_out(url: str) -> bytes:
+        raise TimeoutError(f"{url} timed out")
+
+    report = run(signed, fetch=timing_out)
+    assert [c.id for c in report.checks] == list(CHECK_ORDER)
+    assert statuses(report)["proof"] == "fail"
+    assert "timed out" in report.check("proof").message
+    assert statuses(report)["issuer-key"] == "skip"
+    assert not report.verified

@@ -255,7 +255,8 @@ def normalise_credential(credential: Mapping[str, Any], schema: str) -> dict[str
 def schemas_for(credential: Mapping[str, Any]) -> list[str]:
     """Names of the schemas that apply: the OB 3.0 one its type selects, then VC 2.0."""
     raw_types = credential.get("type")
-    types = set(raw_types if isinstance(raw_types, list) else [raw_types])
+    listed = raw_types if isinstance(raw_types, list) else [raw_types]
+    types = {kind for kind in listed if isinstance(kind, str)}  # the schema reports the rest
     chosen: list[str] = []
     if types & _ACHIEVEMENT_TYPES:
         chosen.append(ACHIEVEMENT_CREDENTIAL)

@@ -19,6 +19,7 @@ from credstack.core.inputs import ParsedInput, parse_input
 from credstack.core.jsonld_values import node_id
 from credstack.core.report import CHECK_ORDER, CheckStatus, CredentialSummary, VerificationReport
 from credstack.core.verify_checks import (
+    Outcome,
     check_context,
     check_dates,
     check_issuer_trust,
@@ -76,38 +77,48 @@ def verify_parsed(
     described = {"json": "JSON", "jwt": "VC-JWT", "png": "baked PNG", "svg": "baked SVG"}
     report.add("parse", CheckStatus.PASS, f"read a credential from {described[parsed.format]}")
     resolver = KeyResolver(fetch=_local_first(options), loader=options.loader)
-    steps: Iterable[Callable[[], tuple[str, CheckStatus, str] | list[tuple[str, CheckStatus, str]]]]
+    steps: Iterable[tuple[tuple[str, ...], Callable[[], Outcome | list[Outcome]]]]
     steps = (
-        lambda: check_context(credential),
-        lambda: check_schema(credential),
-        lambda: check_proof_and_key(
-            parsed, resolver=resolver, loader=options.loader, now=options.now
+        (("context",), lambda: check_context(credential)),
+        (("schema",), lambda: check_schema(credential)),
+        (
+            ("proof", "issuer-key"),
+            lambda: check_proof_and_key(
+                parsed, resolver=resolver, loader=options.loader, now=options.now
+            ),
         ),
-        lambda: check_dates(credential, now=options.now),
-        lambda: check_status(
-            credential,
-            fetch=_local_first(options),
-            local_status=options.local_status,
-            resolver=resolver,
-            loader=options.loader,
-            now=options.now,
+        (("dates",), lambda: check_dates(credential, now=options.now)),
+        (
+            ("status",),
+            lambda: check_status(
+                credential,
+                fetch=_local_first(options),
+                local_status=options.local_status,
+                resolver=resolver,
+                loader=options.loader,
+                now=options.now,
+            ),
         ),
-        lambda: check_recipient(credential, options.recipient),
-        lambda: check_issuer_trust(credential, options.trusted_issuers),
+        (("recipient",), lambda: check_recipient(credential, options.recipient)),
+        (("issuer-trust",), lambda: check_issuer_trust(credential, options.trusted_issuers)),
     )
-    for step in steps:
+    for check_ids, step in steps:
         try:
             outcome = step()
         except CredstackError as exc:  # a check that cannot run is a failed check
-            outcome = (_current_check(report), CheckStatus.FAIL, str(exc))
+            outcome = _could_not_run(check_ids, str(exc))
+        except Exception as exc:  # hostile input must end in a report, never a crash
+            outcome = _could_not_run(check_ids, f"the credential could not be checked: {exc!r}")
         for check_id, status, message in outcome if isinstance(outcome, list) else [outcome]:
             report.add(check_id, status, message)
     return report
 
 
-def _current_check(report: VerificationReport) -> str:
-    done = {c.id for c in report.checks}
-    return next(c for c in CHECK_ORDER if c not in done)
+def _could_not_run(check_ids: tuple[str, ...], reason: str) -> list[Outcome]:
+    """The first check of a step fails with the reason; the rest of that step are skipped."""
+    first, *rest = check_ids
+    skipped = f"not checked: the {first} check could not run"
+    return [(first, CheckStatus.FAIL, reason), *((c, CheckStatus.SKIP, skipped) for c in rest)]
 
 
 def _local_first(options: VerifyOptions) -> Fetcher:

@@ -44,6 +44,8 @@ def check_context(credential: dict[str, Any]) -> Outcome:
     if not any(c.startswith(OB_CONTEXT_PREFIX) for c in contexts):
         return ("context", CheckStatus.FAIL, "the Open Badges 3.0 context is missing")
     types = as_list(credential.get("type"))
+    if not all(isinstance(kind, str) for kind in types):
+        return ("context", CheckStatus.FAIL, "every entry of type must be a string")
     if "VerifiableCredential" not in types:
         return ("context", CheckStatus.FAIL, "type does not include VerifiableCredential")
     if not OB_TYPES.intersection(types):
