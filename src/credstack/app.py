@@ -33,6 +33,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "credstack.api.routes.credentials",
     "credstack.api.routes.status",
     "credstack.web.routes.home",
+    "credstack.web.routes.verify_page",
     "credstack.web.routes.auth",
     "credstack.web.routes.dashboard",
     "credstack.web.routes.wallet",

@@ -25,6 +25,7 @@ from credstack.core.jsonld_values import as_list
 from credstack.core.report import VerificationReport
 from credstack.core.timestamps import parse_datetime
 from credstack.core.verify import verify
+from credstack.services import audit
 from credstack.services.context import ServiceContext
 from credstack.services.issuers import did_document
 from credstack.services.status_lists import status_list_document
@@ -230,3 +231,31 @@ def live_verification(session: Session, ctx: ServiceContext, award: Award) -> Ve
         input_name=ctx.url(f"/credentials/{award.id}"),
         options=options_for(request, now=ctx.now()),
     )
+
+
+def record_verification(
+    session: Session, ctx: ServiceContext, report: VerificationReport, *, via: str
+) -> Award | None:
+    """Log ``credential.verified`` when the verified credential is one of ours.
+
+    This feeds the issuer dashboard's "verified" count; credentials of other issuers
+    leave no trace. ``via`` says where the check ran (``web``, ``api``).
+    """
+    credential_id = report.credential.get("id") if report.credential else None
+    prefix = ctx.url("/credentials/")
+    if not isinstance(credential_id, str) or not credential_id.startswith(prefix):
+        return None
+    award = session.get(Award, credential_id.removeprefix(prefix))
+    if award is None:
+        return None
+    audit.record(
+        session,
+        ctx,
+        "credential.verified",
+        subject_type="award",
+        subject_id=award.id,
+        organization_id=award.organization_id,
+        data={"verified": report.verified, "via": via, "format": report.format},
+    )
+    session.flush()
+    return award
