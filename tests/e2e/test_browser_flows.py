@@ -15,6 +15,9 @@ from typing import Any
 import pytest
 from browser_harness import RunningServer, Screenshots, start_server
 
+from credstack.services.demo import load_accounts
+from credstack.services.demo_catalogue import DATA_ANALYSIS, ISSUERS, LEARNERS, REVOKED
+
 pytestmark = pytest.mark.browser
 
 ISSUER_NAME = "Ada Lovelace"
@@ -72,3 +75,52 @@ def test_issue_claim_download_verify_tamper_and_revoke(
     browser: Any, page: Any, server: RunningServer, screenshots: Screenshots
 ) -> None:
     issuer_signs_up_and_creates_the_organisation(page, server, screenshots)
+
+
+def sign_in(page: Any, server: RunningServer, email: str, password: str) -> None:
+    page.goto(server.base_url + "/sign-in")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_demo_tour_public_pages_and_issuer_dashboard(
+    browser: Any, page: Any, tmp_path: Path, screenshots: Screenshots
+) -> None:
+    from playwright.sync_api import expect
+
+    home = tmp_path / "demo-home"
+    demo = start_server(home, demo=True)
+    try:
+        seeded = load_accounts(home)
+        assert seeded is not None
+        admin, _learner = seeded.accounts
+        visitor = _person(browser)
+        # a public credential: verified live, with its ESCO skills and EU elements
+        visitor.goto(f"{demo.base_url}/credentials/{seeded.award_ids[0]}")
+        _expect_heading(visitor, f"{LEARNERS[0].name} earned {DATA_ANALYSIS}")
+        expect(visitor.locator(".verdict")).to_contain_text("Verified.")
+        expect(visitor.get_by_role("link", name="Python (computer programming)")).to_have_attribute(
+            "href", "http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-96344886e14d"
+        )
+        expect(visitor.get_by_role("heading", name="EU micro-credential elements")).to_be_visible()
+        screenshots.take(visitor, "demo public credential verified")
+        # the revoked one says so, with the issuer's reason
+        visitor.goto(f"{demo.base_url}/credentials/{seeded.revoked_award_id}")
+        expect(visitor.locator(".verdict")).to_contain_text("Revoked.")
+        expect(visitor.locator(".verdict")).to_contain_text(REVOKED[2])
+        screenshots.take(visitor, "demo revoked credential")
+        # the issuer admin printed at start-up signs in and sees the three organisations
+        sign_in(page, demo, admin.email, admin.password)
+        _expect_heading(page, "Your organisations")
+        for issuer in ISSUERS:
+            expect(page.get_by_role("link", name=issuer.name)).to_be_visible()
+        screenshots.take(page, "demo issuer admin organisations")
+        page.get_by_role("link", name=ISSUERS[0].name).click()
+        row = page.get_by_role("row", name=DATA_ANALYSIS)
+        expect(row).to_contain_text("published")
+        issued = sum(DATA_ANALYSIS in learner.earned for learner in LEARNERS)
+        expect(row.get_by_role("cell").nth(1)).to_have_text(str(issued))
+        screenshots.take(page, "demo university dashboard")
+    finally:
+        demo.stop()
