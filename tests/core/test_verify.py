@@ -14,6 +14,7 @@ from credstack.core.dids import did_key_for, did_key_verification_method
 from credstack.core.errors import FetchError
 from credstack.core.identity import email_identity, name_identity
 from credstack.core.keys import Ed25519KeyPair, RsaKeyPair
+from credstack.core.multibase import b64url_encode
 from credstack.core.proofs import sign_data_integrity
 from credstack.core.proofs.vcjwt import sign_vc_jwt
 from credstack.core.report import CHECK_ORDER, CheckStatus
@@ -307,3 +308,34 @@ def test_a_fetcher_that_breaks_still_yields_every_check_in_order() -> None:
     assert "timed out" in report.check("proof").message
     assert statuses(report)["issuer-key"] == "skip"
     assert not report.verified
+
+
+def _token(payload: dict[str, Any], issuer: Issuer = ISSUER) -> str:
+    header = {"alg": "EdDSA", "typ": "JWT", "kid": issuer.vm}
+    encoded = ".".join(b64url_encode(json.dumps(part).encode()) for part in (header, payload))
+    return encoded + "." + b64url_encode(issuer.key.sign(encoded.encode()))
+
+
+def _claims(credential: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    nbf = int(datetime(2026, 1, 15, 9, tzinfo=UTC).timestamp())
+    return {**credential, "iss": ISSUER.did, "jti": credential["id"], "nbf": nbf, **extra}
+
+
+def test_a_vc_jwt_whose_exp_has_passed_is_expired_even_without_valid_until() -> None:
+    exp = int(datetime(2026, 3, 1, tzinfo=UTC).timestamp())
+    report = run(_token(_claims(ISSUER.credential(), exp=exp)))
+    assert statuses(report)["proof"] == "pass", report.check("proof").message
+    assert statuses(report)["dates"] == "fail"
+    assert "expired on 2026-03-01T00:00:00Z (the VC-JWT's exp)" in report.check("dates").message
+    assert not report.verified
+    later = int(datetime(2027, 1, 1, tzinfo=UTC).timestamp())
+    fresh = run(_token(_claims(ISSUER.credential(), exp=later)))
+    assert statuses(fresh)["dates"] == "pass"
+    assert "2027-01-01T00:00:00Z" in fresh.check("dates").message
+    assert fresh.verified
+
+
+def test_a_vc_jwt_with_an_unreadable_exp_fails_the_dates_check() -> None:
+    report = run(_token(_claims(ISSUER.credential(), exp="next year")))
+    assert statuses(report)["dates"] == "fail"
+    assert "exp is not a NumericDate" in report.check("dates").message

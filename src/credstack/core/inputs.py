@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from credstack.core import baking
 from credstack.core.errors import BakingError, InputError
 from credstack.core.multibase import b64url_decode
-from credstack.core.proofs.vcjwt import credential_of
+from credstack.core.proofs.vcjwt import REGISTERED_CLAIMS, credential_of
 
 #: Largest input accepted at all (a baked image included).
 MAX_INPUT_BYTES = 8 * 1024 * 1024
@@ -36,6 +36,8 @@ class ParsedInput:
     credential: dict[str, Any]
     #: the compact JWT when the credential is secured as a VC-JWT
     jwt: str | None = None
+    #: the JWT's registered claims (``nbf``, ``exp``…): OB 3.0 ties them to the dates
+    token_claims: dict[str, Any] = field(default_factory=dict)
 
 
 def parse_input(data: bytes | str) -> ParsedInput:
@@ -60,7 +62,7 @@ def parse_input(data: bytes | str) -> ParsedInput:
     if stripped.startswith("{"):
         return ParsedInput("json", parse_credential_json(stripped))
     if _JWT_RE.match(stripped):
-        return ParsedInput("jwt", jwt_payload(stripped), jwt=stripped)
+        return _from_jwt(stripped, "jwt")
     raise InputError(
         "input is not a credential: expected Open Badges JSON, a compact VC-JWT, "
         "or a PNG or SVG image with a baked credential"
@@ -80,8 +82,13 @@ def _from_embedded(value: baking.BakedCredential, image_format: str) -> ParsedIn
     if isinstance(value, dict):
         # Re-read through the same size and depth limits as a JSON file.
         return ParsedInput(image_format, parse_credential_json(json.dumps(value)))
-    token = value.strip()
-    return ParsedInput(image_format, jwt_payload(token), jwt=token)
+    return _from_jwt(value.strip(), image_format)
+
+
+def _from_jwt(token: str, input_format: str) -> ParsedInput:
+    claims = jwt_claims(token)
+    registered = {k: v for k, v in claims.items() if k in REGISTERED_CLAIMS}
+    return ParsedInput(input_format, credential_of(claims), jwt=token, token_claims=registered)
 
 
 def _decode_text(raw: bytes) -> str:
@@ -147,7 +154,12 @@ def _jwt_segment(segment: str) -> bytes:
 
 
 def jwt_payload(token: str) -> dict[str, Any]:
-    """The claims of a compact JWT, read without checking its signature (that comes later)."""
+    """The credential in a compact JWT, read without checking its signature (that comes later)."""
+    return credential_of(jwt_claims(token))
+
+
+def jwt_claims(token: str) -> dict[str, Any]:
+    """The whole payload of a compact JWT, within the size and depth limits, unverified."""
     parts = token.split(".")
     if len(parts) != 3:
         raise InputError("a compact JWT has three dot-separated parts")
@@ -162,4 +174,4 @@ def jwt_payload(token: str) -> dict[str, Any]:
         payload_text = payload_raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError("JWT payload is not UTF-8 JSON") from exc
-    return credential_of(parse_credential_json(payload_text))
+    return parse_credential_json(payload_text)

@@ -52,3 +52,18 @@ def format_datetime(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def numeric_date(moment: datetime) -> int:
+    """A JWT NumericDate (RFC 7519): whole seconds since the epoch."""
+    return int(moment.timestamp())
+
+
+def from_numeric_date(value: object) -> datetime | None:
+    """A JWT NumericDate (``nbf``, ``exp``) as an aware UTC datetime, or None if it is not one."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None

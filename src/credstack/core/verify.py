@@ -87,7 +87,10 @@ def verify_parsed(
                 parsed, resolver=resolver, loader=options.loader, now=options.now
             ),
         ),
-        (("dates",), lambda: check_dates(credential, now=options.now)),
+        (
+            ("dates",),
+            lambda: check_dates(credential, now=options.now, token_claims=parsed.token_claims),
+        ),
         (
             ("status",),
             lambda: check_status(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Container, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +11,7 @@ from credstack.core.identity import identity_matches
 from credstack.core.jsonld_values import as_list, node_id
 from credstack.core.report import CheckStatus
 from credstack.core.schemas import validate_credential
-from credstack.core.timestamps import parse_datetime
+from credstack.core.timestamps import format_datetime, from_numeric_date, parse_datetime
 
 Outcome = tuple[str, CheckStatus, str]
 
@@ -73,8 +73,18 @@ def check_schema(credential: dict[str, Any]) -> Outcome:
     return ("schema", CheckStatus.FAIL, f"does not match the OB 3.0 schema: {shown}{more}")
 
 
-def check_dates(credential: dict[str, Any], *, now: datetime) -> Outcome:
-    """validFrom / validUntil (or their VCDM 1.1 names) against now."""
+def check_dates(
+    credential: dict[str, Any],
+    *,
+    now: datetime,
+    token_claims: Mapping[str, Any] | None = None,
+) -> Outcome:
+    """validFrom / validUntil (or their VCDM 1.1 names) against now.
+
+    A VC-JWT's ``nbf`` and ``exp`` *are* the credential's validFrom and validUntil
+    (OB 3.0 §8.2.4.1), so a token that has expired is expired even when the credential
+    inside states no validUntil.
+    """
     start_raw = credential.get("validFrom") or credential.get("issuanceDate")
     end_raw = credential.get("validUntil") or credential.get("expirationDate")
     start = parse_datetime(start_raw) if isinstance(start_raw, str) else None
@@ -83,6 +93,16 @@ def check_dates(credential: dict[str, Any], *, now: datetime) -> Outcome:
         return ("dates", CheckStatus.FAIL, f"validFrom is not a date-time: {start_raw!r}")
     if end_raw is not None and end is None:
         return ("dates", CheckStatus.FAIL, f"validUntil is not a date-time: {end_raw!r}")
+    claims = token_claims or {}
+    for claim in ("nbf", "exp"):
+        if claims.get(claim) is not None and from_numeric_date(claims[claim]) is None:
+            return ("dates", CheckStatus.FAIL, f"the VC-JWT's {claim} is not a NumericDate")
+    if start is None and claims.get("nbf") is not None:
+        start = from_numeric_date(claims["nbf"])
+        start_raw = f"{format_datetime(start)} (the VC-JWT's nbf)" if start else None
+    if end is None and claims.get("exp") is not None:
+        end = from_numeric_date(claims["exp"])
+        end_raw = f"{format_datetime(end)} (the VC-JWT's exp)" if end else None
     if start is not None and now < start:
         return ("dates", CheckStatus.FAIL, f"not valid yet: valid from {start_raw}")
     if end is not None and now >= end:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from credstack.core.dids import ResolvedMethod
@@ -24,7 +24,7 @@ from credstack.core.jsonld_values import node_id
 from credstack.core.keys import SigningKeyPair, VerificationKey, public_key_from_jwk
 from credstack.core.multibase import b64url_decode, b64url_encode
 from credstack.core.proofs.results import ProofReport, ProofResult, proof_result
-from credstack.core.timestamps import parse_datetime
+from credstack.core.timestamps import from_numeric_date, numeric_date, parse_datetime
 
 ALGORITHMS = ("RS256", "ES256", "EdDSA")
 _HEADER_MEMBERS = {"alg", "kid", "jwk", "typ"}
@@ -81,7 +81,7 @@ def _registered_claims(credential: Mapping[str, Any]) -> dict[str, Any]:
     valid_from = parse_datetime(credential.get("validFrom"))
     if valid_from is None:
         raise ProofError("the credential has no valid 'validFrom', which a VC-JWT needs for 'nbf'")
-    claims: dict[str, Any] = {"iss": issuer, "jti": credential_id, "nbf": _numeric(valid_from)}
+    claims: dict[str, Any] = {"iss": issuer, "jti": credential_id, "nbf": numeric_date(valid_from)}
     subject = _subject_id(credential)
     if subject is not None:
         claims["sub"] = subject
@@ -89,7 +89,7 @@ def _registered_claims(credential: Mapping[str, Any]) -> dict[str, Any]:
         valid_until = parse_datetime(credential["validUntil"])
         if valid_until is None:
             raise ProofError(f"validUntil {credential['validUntil']!r} is not a date-time")
-        claims["exp"] = _numeric(valid_until)
+        claims["exp"] = numeric_date(valid_until)
     return claims
 
 
@@ -142,7 +142,7 @@ def verify_vc_jwt(token: str, *, resolve: Callable[[str], ResolvedMethod]) -> Jw
     problem = _claims_problem(payload, credential)
     if problem:
         return _failed(suite, kid, problem, header, method)
-    expires = _from_numeric(payload.get("exp"))
+    expires = from_numeric_date(payload.get("exp"))
     result = proof_result(
         0, suite, kid, "verified", "signature and claims are valid", method, _PURPOSE
     )
@@ -166,7 +166,7 @@ def _claims_problem(payload: Mapping[str, Any], credential: dict[str, Any]) -> s
     valid_from = parse_datetime(credential.get("validFrom", credential.get("issuanceDate")))
     if not isinstance(nbf, int | float) or isinstance(nbf, bool):
         return "the JWT has no numeric 'nbf' claim"
-    if valid_from is None or _numeric(valid_from) != int(nbf):
+    if valid_from is None or numeric_date(valid_from) != int(nbf):
         return f"nbf {nbf} does not equal the credential's validFrom"
     exp = payload.get("exp")
     if exp is not None:
@@ -174,7 +174,7 @@ def _claims_problem(payload: Mapping[str, Any], credential: dict[str, Any]) -> s
             return "the JWT 'exp' claim is not a NumericDate"
         until = credential.get("validUntil", credential.get("expirationDate"))
         if until is not None and (
-            (parsed := parse_datetime(until)) is None or _numeric(parsed) != int(exp)
+            (parsed := parse_datetime(until)) is None or numeric_date(parsed) != int(exp)
         ):
             return f"exp {exp} does not equal the credential's validUntil"
     return None
@@ -213,20 +213,6 @@ def _subject_id(credential: Mapping[str, Any]) -> str | None:
     if isinstance(subject, list) and len(subject) == 1:
         subject = subject[0]
     return node_id(subject) if isinstance(subject, Mapping) else None
-
-
-def _numeric(moment: datetime) -> int:
-    """A JWT NumericDate: whole seconds since the epoch."""
-    return int(moment.timestamp())
-
-
-def _from_numeric(value: object) -> datetime | None:
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        return None
-    try:
-        return datetime.fromtimestamp(value, UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
 
 
 def _encode_json(value: Mapping[str, Any]) -> str:
