@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from browser_harness import RunningServer, Screenshots, start_server
 
+from credstack.core.baking import bake_png, extract_png
 from credstack.services.demo import load_accounts
 from credstack.services.demo_catalogue import DATA_ANALYSIS, ISSUERS, LEARNERS, REVOKED
 
@@ -43,6 +44,56 @@ def _expect_heading(page: Any, text: str) -> None:
     from playwright.sync_api import expect
 
     expect(page.get_by_role("heading", level=1)).to_contain_text(text)
+
+
+def download(page: Any, link_name: str, folder: Path) -> Path:
+    """Click a download link and keep the file (what a person's browser saves)."""
+    with page.expect_download() as info:
+        page.get_by_role("link", name=link_name).click()
+    saved = folder / info.value.suggested_filename
+    info.value.save_as(saved)
+    return saved
+
+
+def tampered_copy(png: Path) -> Path:
+    """The same badge with one fact changed inside the signed credential."""
+    credential = extract_png(png.read_bytes())
+    assert isinstance(credential, dict)
+    credential["credentialSubject"]["achievement"]["name"] = "Doctorate in Everything"
+    forged = png.with_name("tampered-" + png.name)
+    forged.write_bytes(bake_png(png.read_bytes(), credential))
+    return forged
+
+
+def _check_row(page: Any, check_id: str) -> Any:
+    """The row of one check in the verify page's table, by its exact id."""
+    header = page.get_by_role("rowheader", name=check_id, exact=True)
+    return page.get_by_role("row").filter(has=header)
+
+
+def employer_verifies(
+    browser: Any, server: RunningServer, png: Path, shots: Screenshots, achievement: str
+) -> None:
+    """The baked PNG verifies on /verify; a tampered copy fails, naming the proof check."""
+    from playwright.sync_api import expect
+
+    employer = _person(browser)
+    employer.goto(server.base_url + "/verify")
+    _expect_heading(employer, "Verify a credential")
+    employer.get_by_label("Upload a file").set_input_files(str(png))
+    shots.take(employer, "employer uploads the badge")
+    employer.get_by_role("button", name="Verify").click()
+    expect(employer.locator("#result-heading")).to_have_text("Verified")
+    expect(employer.locator(".facts")).to_contain_text(achievement)
+    expect(_check_row(employer, "proof")).to_contain_text("pass")
+    shots.take(employer, "employer sees it verified")
+    employer.get_by_label("Upload a file").set_input_files(str(tampered_copy(png)))
+    employer.get_by_role("button", name="Verify").click()
+    expect(employer.locator("#result-heading")).to_have_text("Not verified")
+    expect(employer.locator(".verdict")).to_contain_text("Failed check: proof.")
+    expect(_check_row(employer, "proof")).to_contain_text("fail")
+    shots.take(employer, "employer sees the tampered badge fail")
+    employer.context.close()
 
 
 def issuer_signs_up_and_creates_the_organisation(
@@ -105,6 +156,8 @@ def test_demo_tour_public_pages_and_issuer_dashboard(
         )
         expect(visitor.get_by_role("heading", name="EU micro-credential elements")).to_be_visible()
         screenshots.take(visitor, "demo public credential verified")
+        badge = download(visitor, "Badge image with the credential inside (PNG)", tmp_path)
+        employer_verifies(browser, demo, badge, screenshots, DATA_ANALYSIS)
         # the revoked one says so, with the issuer's reason
         visitor.goto(f"{demo.base_url}/credentials/{seeded.revoked_award_id}")
         expect(visitor.locator(".verdict")).to_contain_text("Revoked.")
