@@ -36,6 +36,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "credstack.web.routes.verify_page",
     "credstack.web.routes.auth",
     "credstack.web.routes.dashboard",
+    "credstack.web.routes.achievements",
     "credstack.web.routes.wallet",
     "credstack.web.routes.verify_page",
     "credstack.api.routes.v1_organizations",
