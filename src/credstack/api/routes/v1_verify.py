@@ -69,7 +69,8 @@ async def verify_credential(
         data = await _limited_body(request)
     if not data.strip():
         raise InputError("send the credential as the request body or as the multipart field 'file'")
-    ctx = ServiceContext(base_url=settings.base_url, master_secret=b"", home=settings.home)
+    # the master secret: a status list not yet published is signed when first served
+    ctx = ServiceContext.from_settings(settings, actor="verify")
     verification = VerificationRequest(
         inputs=[], recipient=recipient or None, registry=local_registry(session, ctx)
     )
