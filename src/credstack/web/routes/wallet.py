@@ -1,0 +1,243 @@
+"""The learner's pages: claim links, the wallet, sharing toggles, data export, deletion.
+
+``/claim/{token}`` is the link in the claim e-mail. A valid link lets the learner sign in
+or create an account right there, then accept or decline; an expired link says when it
+expired and offers a new one (rate limited, sent to the awarded address only). The
+wallet's forms are plain POSTs with the CSRF field, answered with a redirect.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from credstack.core.errors import ConflictError, NotFoundError, ValidationError
+from credstack.services import accounts, wallet
+from credstack.services.claims import resend_claim
+from credstack.services.context import ServiceContext
+from credstack.services.sharing import credential_facts, linkedin_add_url
+from credstack.store.models import Organization, User
+from credstack.web.rendering import field_errors, flash, redirect, render
+from credstack.web.sessions import (
+    OptionalUser,
+    WebDb,
+    enforce_rate_limit,
+    sign_in,
+    sign_out,
+)
+
+router = APIRouter(include_in_schema=False)
+
+FormText = Annotated[str, Form()]
+#: new claim links per client and award: (hits, seconds)
+RESEND_LIMIT = (3, 3600.0)
+
+
+def _ctx(request: Request, user: User | None) -> ServiceContext:
+    actor = f"user:{user.id}" if user is not None else "web"
+    return ServiceContext.from_settings(request.app.state.settings, actor=actor)
+
+
+def _masked(email: str) -> str:
+    """``a***@example.org``: enough for the learner to recognise, little for anyone else."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def _sign_in_first(path: str) -> Response:
+    return redirect(f"/sign-in?next={path}")
+
+
+# ---- claim -------------------------------------------------------------------------------
+
+
+@router.get("/claim/{token}", response_class=HTMLResponse)
+def claim_page(request: Request, token: str, db: WebDb, user: OptionalUser) -> Response:
+    ctx = _ctx(request, user)
+    state = wallet.claim_state(db, token, ctx.now())
+    if state.award is None or state.problem is not None:
+        status = 410 if state.expired else (404 if state.award is None else 409)
+        return render(
+            request,
+            "wallet/claim_problem.html",
+            status_code=status,
+            user=user,
+            state=state,
+            token=token,
+            masked=_masked(state.award.recipient_email) if state.award else "",
+        )
+    organization = db.get(Organization, state.award.organization_id)
+    assert organization is not None
+    facts = credential_facts(ctx, state.award, organization)
+    return render(request, "wallet/claim.html", user=user, facts=facts, token=token, values={})
+
+
+@router.post("/claim/{token}", response_class=HTMLResponse)
+def claim_respond(
+    request: Request, token: str, db: WebDb, user: OptionalUser, action: FormText = ""
+) -> Response:
+    if user is None:
+        return _sign_in_first(f"/claim/{token}")
+    ctx = _ctx(request, user)
+    state = wallet.claim_state(db, token, ctx.now())
+    if state.award is None or state.problem is not None:
+        return redirect(f"/claim/{token}")
+    award = wallet.claim(db, ctx, state.award, user)
+    accepted = action != "decline"
+    wallet.respond(db, ctx, user, award.id, accept=accepted)
+    flash(
+        request,
+        "The credential is in your wallet." if accepted else "You declined the credential.",
+        "success",
+    )
+    return redirect("/wallet")
+
+
+@router.post("/claim/{token}/sign-up", response_class=HTMLResponse)
+def claim_sign_up(
+    request: Request,
+    token: str,
+    db: WebDb,
+    user: OptionalUser,
+    name: FormText = "",
+    email: FormText = "",
+    password: FormText = "",
+) -> Response:
+    ctx = _ctx(request, user)
+    state = wallet.claim_state(db, token, ctx.now())
+    if state.award is None or state.problem is not None:
+        return redirect(f"/claim/{token}")
+    values = {"name": name, "email": email}
+    try:
+        new_user = accounts.sign_up(db, ctx, email=email, name=name, password=password)
+    except ValidationError as exc:
+        errors = field_errors(exc.problems)
+    except ConflictError as exc:
+        errors = {"email": [exc.message]}
+    else:
+        sign_in(request, new_user)
+        flash(request, f"Welcome, {new_user.name}. Accept or decline your credential.", "success")
+        return redirect(f"/claim/{token}")
+    organization = db.get(Organization, state.award.organization_id)
+    assert organization is not None
+    facts = credential_facts(ctx, state.award, organization)
+    return render(
+        request,
+        "wallet/claim.html",
+        status_code=422,
+        user=user,
+        facts=facts,
+        token=token,
+        values=values,
+        errors=errors,
+    )
+
+
+@router.post("/claim/{token}/resend", response_class=HTMLResponse)
+def claim_resend(request: Request, token: str, db: WebDb, user: OptionalUser) -> Response:
+    ctx = _ctx(request, user)
+    state = wallet.claim_state(db, token, ctx.now())
+    if state.award is None or not state.expired:
+        return redirect(f"/claim/{token}")
+    limiters = request.app.state.rate_limiters
+    limiters.limits.setdefault("claim-resend", RESEND_LIMIT)
+    enforce_rate_limit(request, "claim-resend", state.award.id)
+    link = resend_claim(db, ctx, state.award.id)
+    return render(
+        request,
+        "wallet/claim_resent.html",
+        user=user,
+        masked=_masked(state.award.recipient_email),
+        expires_at=link.expires_at,
+    )
+
+
+# ---- wallet ------------------------------------------------------------------------------
+
+
+@router.get("/wallet", response_class=HTMLResponse)
+def wallet_page(request: Request, db: WebDb, user: OptionalUser) -> Response:
+    if user is None:
+        return _sign_in_first("/wallet")
+    ctx = _ctx(request, user)
+    cards = []
+    for entry in wallet.wallet(db, user):
+        organization = db.get(Organization, entry.award.organization_id)
+        assert organization is not None
+        facts = credential_facts(ctx, entry.award, organization)
+        cards.append({"entry": entry, "facts": facts, "linkedin": linkedin_add_url(facts)})
+    return render(request, "wallet/index.html", user=user, cards=cards)
+
+
+def _act(request: Request, user: User | None, action: str, award_id: str, db: WebDb) -> Response:
+    if user is None:
+        return _sign_in_first("/wallet")
+    ctx = _ctx(request, user)
+    try:
+        if action in ("accept", "decline"):
+            wallet.respond(db, ctx, user, award_id, accept=action == "accept")
+            flash(request, f"Credential {action}ed.", "success")
+        else:
+            wallet.set_public(db, ctx, user, award_id, action == "public-on")
+            state = "on" if action == "public-on" else "off"
+            flash(request, f"The public page is {state}.", "success")
+    except NotFoundError as exc:
+        flash(request, exc.message, "error")
+    except ConflictError as exc:
+        flash(request, exc.message, "error")
+    return redirect(f"/wallet#award-{award_id}")
+
+
+@router.post("/wallet/{award_id}/accept")
+def accept(request: Request, award_id: str, db: WebDb, user: OptionalUser) -> Response:
+    return _act(request, user, "accept", award_id, db)
+
+
+@router.post("/wallet/{award_id}/decline")
+def decline(request: Request, award_id: str, db: WebDb, user: OptionalUser) -> Response:
+    return _act(request, user, "decline", award_id, db)
+
+
+@router.post("/wallet/{award_id}/public")
+def public(
+    request: Request, award_id: str, db: WebDb, user: OptionalUser, public: FormText = ""
+) -> Response:
+    return _act(request, user, "public-on" if public == "on" else "public-off", award_id, db)
+
+
+@router.get("/wallet/export")
+def export(db: WebDb, user: OptionalUser) -> Response:
+    if user is None:
+        return _sign_in_first("/wallet")
+    return Response(
+        wallet.export_my_data(db, user),
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": 'attachment; filename="credstack-my-data.zip"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.get("/wallet/delete", response_class=HTMLResponse)
+def delete_form(request: Request, user: OptionalUser) -> Response:
+    if user is None:
+        return _sign_in_first("/wallet/delete")
+    return render(request, "wallet/delete.html", user=user)
+
+
+@router.post("/wallet/delete", response_class=HTMLResponse)
+def delete(
+    request: Request, db: WebDb, user: OptionalUser, confirm_email: FormText = ""
+) -> Response:
+    if user is None:
+        return _sign_in_first("/wallet/delete")
+    if accounts.normalise_email(confirm_email) != user.email:
+        errors = {"confirm_email": ["type the e-mail address of this account to confirm"]}
+        return render(request, "wallet/delete.html", status_code=422, user=user, errors=errors)
+    wallet.delete_account(db, _ctx(request, user), user)
+    sign_out(request)
+    flash(request, "Your account was deleted. Your credentials stay with their issuers.", "info")
+    return redirect("/")
