@@ -3,7 +3,8 @@
 These URLs are printed inside signed credentials and shared by learners, so they need no
 sign-in. The award id is long and random (unguessable), so a private award is still
 served to whoever holds its link, which is what a verifier handed the link needs.
-``/credentials/{id}`` answers JSON for now; the HTML page comes with the web issue.
+``/credentials/{id}`` answers JSON to every client that does not prefer HTML; browsers
+get the public page of ``web.routes.credential_page``, mounted before this router.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def credential_svg(award_id: str, session: DbSession, settings: AppSettings) -> 
     return _served(session, settings, award_id, "svg", MEDIA_TYPES["svg"])
 
 
-@router.get("/credentials/{award_id}", summary="The credential (JSON until the HTML page lands)")
+@router.get("/credentials/{award_id}", summary="The credential as signed (browsers: HTML page)")
 def credential(
     award_id: str, request: Request, session: DbSession, settings: AppSettings
 ) -> Response:
