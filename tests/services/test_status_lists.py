@@ -256,3 +256,15 @@ def test_a_list_made_elsewhere_is_signed_by_the_did_of_the_credentials_it_covers
     db.flush()
     assert json.loads(publish(db, ctx, "imported-old"))["issuer"] == old_did
     assert json.loads(publish(db, ctx, "imported-empty"))["issuer"] == org.did != old_did
+
+
+def test_attached_entries_name_their_awards(db: Session, ctx: ServiceContext) -> None:
+    org = new_issuer(db, ctx)
+    achievement = new_achievement(db, org)
+    awards = [issue(db, ctx, org, achievement, email=f"l{n}@example.org") for n in range(3)]
+    entries = db.scalars(
+        select(StatusListEntry).where(StatusListEntry.award_id.in_([a.id for a in awards]))
+    ).all()
+    assert sorted((e.list_id, e.index, e.award_id) for e in entries) == sorted(
+        (a.status_list_id, a.status_index, a.id) for a in awards
+    )

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -117,16 +117,26 @@ def allocate(
 
 
 def attach(session: Session, pairs: Sequence[tuple[Allocation, str]]) -> None:
-    """Record which award holds each allocated entry (the award rows must be flushed)."""
+    """Record which award holds each allocated entry (the award rows must be flushed).
+
+    PostgreSQL: one UPDATE per list with the pairs as two array parameters (a fixed SQL
+    text, one round trip). SQLite: an ``executemany`` of one prepared UPDATE, which is
+    as fast there as anything (no network, no query parsing per row).
+    """
     if not pairs:
         return
-    session.execute(
-        update(StatusListEntry),
-        [
-            {"list_id": allocation.list_id, "index": allocation.index, "award_id": award_id}
-            for allocation, award_id in pairs
-        ],
-    )
+    if session.get_bind().dialect.name != "postgresql":
+        rows = [{"l": a.list_id, "i": a.index, "a": award_id} for a, award_id in pairs]
+        session.execute(_ATTACH_ONE_SQL, rows)
+        return
+    by_list: dict[str, tuple[list[int], list[str]]] = {}
+    for allocation, award_id in pairs:
+        indexes, award_ids = by_list.setdefault(allocation.list_id, ([], []))
+        indexes.append(allocation.index)
+        award_ids.append(award_id)
+    for list_id, (indexes, award_ids) in by_list.items():
+        values = {"list_id": list_id, "indexes": indexes, "award_ids": award_ids}
+        session.execute(_ATTACH_MANY_SQL, values)
 
 
 def _current_list(
@@ -199,6 +209,14 @@ def _claim_random(
 # One fixed statement text per dialect, the indexes passed as ONE array/JSON parameter:
 # multi-row VALUES or IN lists change the SQL text with their length, and parsing
 # thousands of distinct statements cost more than the inserts themselves.
+_ATTACH_MANY_SQL = text(
+    "UPDATE status_list_entries AS e SET award_id = v.award_id "
+    "FROM unnest(CAST(:indexes AS integer[]), CAST(:award_ids AS text[])) AS v(i, award_id) "
+    'WHERE e.list_id = :list_id AND e."index" = v.i'
+)
+_ATTACH_ONE_SQL = text(
+    'UPDATE status_list_entries SET award_id = :a WHERE list_id = :l AND "index" = :i'
+)
 #: PostgreSQL's SQLSTATE for "deadlock detected"
 _DEADLOCK_DETECTED = "40P01"
 _TAKEN_SQL = {
