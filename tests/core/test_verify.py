@@ -339,3 +339,15 @@ def test_a_vc_jwt_with_an_unreadable_exp_fails_the_dates_check() -> None:
     report = run(_token(_claims(ISSUER.credential(), exp="next year")))
     assert statuses(report)["dates"] == "fail"
     assert "exp is not a NumericDate" in report.check("dates").message
+
+
+def test_an_unsupported_status_entry_does_not_hide_a_revocation_beside_it() -> None:
+    other_kind = {"id": "urn:uuid:5", "type": "https://example.org/OtherStatus"}
+    credential = ISSUER.credential(credentialStatus=[other_kind, status_list_entry(LIST_URL, 4242)])
+    signed = ISSUER.sign(credential)
+    revoked = run(signed, fetch=mapped({LIST_URL: ISSUER.status_list(revoked=(4242,))}))
+    assert statuses(revoked)["status"] == "fail"
+    assert "revoked" in revoked.check("status").message
+    clear = run(signed, fetch=mapped({LIST_URL: ISSUER.status_list()}))
+    assert statuses(clear)["status"] == "warn"
+    assert "not supported" in clear.check("status").message

@@ -37,29 +37,47 @@ def check_status(
     loader: DocumentLoader | None,
     now: datetime,
 ) -> Outcome:
-    """Pass when every status entry is unset in a list the issuer signed."""
+    """Pass when every status entry is unset in a list the issuer signed.
+
+    Every entry is checked: a failing entry (revoked, unverifiable list) fails the check
+    even when another entry is of a type Credstack cannot read, which only warns.
+    """
     entries = as_list(credential.get("credentialStatus"))
     if not entries:
         return ("status", CheckStatus.SKIP, "no status entry: the issuer cannot revoke it")
-    messages: list[str] = []
-    for entry in entries:
-        if not isinstance(entry, dict):
-            return ("status", CheckStatus.FAIL, "credentialStatus must be an object")
-        kind = entry.get("type")
-        if kind != ENTRY_TYPE:
-            return (
-                "status",
-                CheckStatus.WARN,
-                f"status type {kind!r} is not supported, so revocation was not checked",
-            )
-        try:
-            outcome = _check_entry(credential, entry, fetch, local_status, resolver, loader, now)
-        except CredstackError as exc:
-            return ("status", CheckStatus.FAIL, f"status could not be checked: {exc}")
-        if outcome[1] is not CheckStatus.PASS:
-            return outcome
-        messages.append(outcome[2])
-    return ("status", CheckStatus.PASS, "; ".join(messages))
+    outcomes = [
+        _check_one(credential, entry, fetch, local_status, resolver, loader, now)
+        for entry in entries
+    ]
+    for worst in (CheckStatus.FAIL, CheckStatus.WARN):
+        found = [message for _, status, message in outcomes if status is worst]
+        if found:
+            return ("status", worst, "; ".join(found))
+    return ("status", CheckStatus.PASS, "; ".join(message for _, _, message in outcomes))
+
+
+def _check_one(
+    credential: dict[str, Any],
+    entry: object,
+    fetch: Callable[[str], bytes],
+    local_status: LocalStatusLookup | None,
+    resolver: KeyResolver,
+    loader: DocumentLoader | None,
+    now: datetime,
+) -> Outcome:
+    if not isinstance(entry, dict):
+        return ("status", CheckStatus.FAIL, "credentialStatus must be an object")
+    kind = entry.get("type")
+    if kind != ENTRY_TYPE:
+        return (
+            "status",
+            CheckStatus.WARN,
+            f"status type {kind!r} is not supported, so that status was not checked",
+        )
+    try:
+        return _check_entry(credential, entry, fetch, local_status, resolver, loader, now)
+    except CredstackError as exc:
+        return ("status", CheckStatus.FAIL, f"status could not be checked: {exc}")
 
 
 def _check_entry(
