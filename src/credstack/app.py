@@ -38,6 +38,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "credstack.web.routes.auth",
     "credstack.web.routes.dashboard",
     "credstack.web.routes.achievements",
+    "credstack.web.routes.awards",
     "credstack.api.routes.v1_organizations",
     "credstack.api.routes.v1_tokens",
     "credstack.api.routes.v1_achievements",

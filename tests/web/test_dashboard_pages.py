@@ -155,7 +155,7 @@ def test_counts_issued_claimed_shared_verified(
     db.flush()
 
     page = client.get(f"/dashboard/{organization_id}").text
-    row = re.search(r"<th scope=\"row\">Data literacy.*?</tr>", page, re.S)
+    row = re.search(r"<th scope=\"row\"><a [^>]*>Data literacy</a>.*?</tr>", page, re.S)
     assert row, page
     numbers = re.findall(r'<td class="number">(\d+)</td>', row.group(0))
     # issued 4; claimed 2; shared: public and not revoked -> awards 0 and 1; verified 3 times
