@@ -6,8 +6,9 @@ issuer thinks of "Data Literacy" as one thing across its versions:
 - issued: every award ever signed (revoked ones included: they were issued);
 - claimed: awards whose learner opened the claim link and accepted (``claimed_at``);
 - shared: awards whose public page is on and that are neither revoked nor declined;
-- verified: ``credential.verified`` audit events recorded for the lineage's awards by the
-  verify page and API when they check one of our own credentials.
+- verified: ``credential.verified`` audit events with a passing result, recorded for the
+  lineage's awards by the verify page and API (``services.sharing.record_verification``)
+  when they check one of our own credentials; failed checks are not counted.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ def _verified_counts(session: Session, organization_id: str) -> dict[str, int]:
         .join(Award, Award.id == Event.subject_id)
         .where(
             Event.kind == VERIFIED_EVENT,
+            Event.data["verified"].as_boolean().is_(True),
             Event.organization_id == organization_id,
             Award.organization_id == organization_id,
         )
