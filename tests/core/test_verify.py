@@ -351,3 +351,39 @@ def test_an_unsupported_status_entry_does_not_hide_a_revocation_beside_it() -> N
     clear = run(signed, fetch=mapped({LIST_URL: ISSUER.status_list()}))
     assert statuses(clear)["status"] == "warn"
     assert "not supported" in clear.check("status").message
+
+
+def test_a_status_list_signed_with_a_key_the_issuer_does_not_authorise_is_not_believed() -> None:
+    did = "did:web:issuer.example"
+    document = {
+        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+        "id": did,
+        "verificationMethod": [
+            {
+                "id": f"{did}#key-{n}",
+                "type": "Multikey",
+                "controller": did,
+                "publicKeyMultibase": issuer.key.public_multibase,
+            }
+            for n, issuer in ((1, ISSUER), (2, OTHER))
+        ],
+        "assertionMethod": [f"{did}#key-1"],
+        "authentication": [f"{did}#key-2"],
+    }
+    profile = {"id": did, "type": ["Profile"], "name": "Example University"}
+    credential = ISSUER.credential(issuer=profile, credentialStatus=status_list_entry(LIST_URL, 1))
+    signed = sign_data_integrity(
+        credential, ISSUER.key, f"{did}#key-1", created="2026-01-15T09:00:00Z"
+    )
+    unsigned_list = status_list_credential(
+        LIST_URL, did, encode_list(StatusBitstring()), "2026-01-01T00:00:00Z"
+    )
+    documents = {"https://issuer.example/.well-known/did.json": document}
+    for key, vm, expected in ((ISSUER.key, 1, "pass"), (OTHER.key, 2, "fail")):
+        status_list = sign_data_integrity(
+            unsigned_list, key, f"{did}#key-{vm}", created="2026-01-01T00:00:00Z"
+        )
+        report = run(signed, fetch=mapped({**documents, LIST_URL: status_list}))
+        assert statuses(report)["issuer-key"] == "pass", report.check("issuer-key").message
+        assert statuses(report)["status"] == expected, report.check("status").message
+    assert "does not list" in report.check("status").message

@@ -78,7 +78,7 @@ def _key_outcome(report: ProofReport, issuer: str | None) -> Outcome:
         return ("issuer-key", CheckStatus.FAIL, "the credential names no issuer id")
     problems: list[str] = []
     for result in report.valid:
-        problem = _ownership_problem(result, issuer)
+        problem = ownership_problem(result, issuer)
         if problem is None:
             return (
                 "issuer-key",
@@ -90,7 +90,12 @@ def _key_outcome(report: ProofReport, issuer: str | None) -> Outcome:
     return ("issuer-key", CheckStatus.FAIL, "; ".join(problems))
 
 
-def _ownership_problem(result: ProofResult, issuer: str) -> str | None:
+def ownership_problem(result: ProofResult, issuer: str) -> str | None:
+    """Why a valid proof does not show that ``issuer`` made it, or None when it does.
+
+    The key must be listed by the issuer's own controller document, under the proof's
+    purpose; checks 5 (the credential) and 7 (its status list) both rely on this.
+    """
     controller = result.controller
     if controller is None:
         return (

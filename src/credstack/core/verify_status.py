@@ -1,8 +1,8 @@
 """Check 7 of verify(): the credential's Bitstring Status List entry.
 
 The list credential is itself signed; it only counts when its proof is valid *and* it was
-signed by the credential's own issuer (design §2), otherwise anyone able to serve a file
-at that URL could "un-revoke" a credential.
+signed by the credential's own issuer with a key that issuer authorises (design §2),
+otherwise anyone able to serve a file at that URL could "un-revoke" a credential.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from credstack.core.proofs import verify_proofs
 from credstack.core.report import CheckStatus
 from credstack.core.status_list import ENTRY_TYPE
 from credstack.core.status_list import check_status as read_status
-from credstack.core.verify_proof import KeyResolver, issuer_id_of
+from credstack.core.verify_proof import KeyResolver, issuer_id_of, ownership_problem
 
 Outcome = tuple[str, CheckStatus, str]
 LocalStatusLookup = Callable[[str], dict[str, Any] | None]
@@ -99,12 +99,15 @@ def _check_entry(
     if not proofs.verified:
         return ("status", CheckStatus.FAIL, f"the status list at {url} is not validly signed")
     issuer = issuer_id_of(credential)
-    signers = {(r.controller or "").partition("#")[0] for r in proofs.valid}
-    if issuer is None or issuer not in signers:
+    if issuer is None:
+        return ("status", CheckStatus.FAIL, "the credential names no issuer id to own its list")
+    problems = [ownership_problem(r, issuer) for r in proofs.valid]
+    if all(problems):
         return (
             "status",
             CheckStatus.FAIL,
-            f"the status list at {url} was not signed by the credential's issuer {issuer}",
+            f"the status list at {url} was not signed by the credential's issuer {issuer}: "
+            + "; ".join(str(p) for p in problems),
         )
     result = read_status(entry, list_credential, now=now)
     state = {"revocation": "revoked", "suspension": "suspended"}.get(
