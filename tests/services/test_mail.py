@@ -20,8 +20,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from credstack.core.errors import ConfigurationError
+from credstack.services.claims import find_claim
 from credstack.services.context import ServiceContext
-from credstack.services.mail import deliver_pending, outbox_file, queue_claim_email, queue_notice
+from credstack.services.mail import (
+    deliver_pending,
+    outbox_file,
+    queue_claim_email,
+    queue_claim_emails,
+    queue_notice,
+)
 from credstack.services.smtp_url import parse_smtp_url
 from credstack.store.models import Award, OutboxEmail
 from issued_awards import issue, make_context, new_achievement, new_issuer
@@ -244,3 +251,28 @@ def test_smtp_url_forms(url: str, expected: tuple[object, ...]) -> None:
 def test_a_wrong_smtp_scheme_names_the_accepted_forms() -> None:
     with pytest.raises(ConfigurationError, match="smtps://"):
         parse_smtp_url("http://mail.example.org")
+
+
+def test_a_batch_queues_one_email_and_one_working_link_per_award(
+    db: Session, ctx: ServiceContext
+) -> None:
+    org = new_issuer(db, ctx, slug="batch")
+    achievement = new_achievement(db, org)
+    awards = [
+        issue(db, ctx, org, achievement, email=f"learner{n}@example.org", name="Zoë Ørsted")
+        for n in range(3)
+    ]
+
+    links = queue_claim_emails(db, ctx, awards)
+
+    assert len({link.token for link in links}) == 3
+    for award, link in zip(awards, links, strict=True):
+        assert find_claim(db, link.token, ctx.now()).id == award.id
+        assert award.claim_expires_at == link.expires_at  # the objects see the new values
+    report = deliver_pending(db, ctx)
+    assert report.written == 3
+    for path in sorted((ctx.home / "outbox").iterdir()):
+        parsed = message_from_bytes(path.read_bytes(), policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        assert "Zoë Ørsted" in text_of(parsed)  # UTF-8 survives the quoted-printable body
+        assert str(parsed["Subject"]).startswith("Your credential from Issuer batch")

@@ -48,18 +48,14 @@ def claim_url(ctx: ServiceContext, token: str) -> str:
     return ctx.url(f"/claim/{token}")
 
 
-def issue_claim_token(
-    session: Session, ctx: ServiceContext, award: Award, *, validity: timedelta = CLAIM_VALIDITY
+def mint_claim_link(
+    ctx: ServiceContext, award_id: str, *, validity: timedelta = CLAIM_VALIDITY
 ) -> ClaimLink:
-    """Give ``award`` a new claim token (replacing any earlier one) and return its link."""
+    """A new random token for ``award_id`` and its link; store ``hash_token(link.token)``."""
     raw = ctx.rng.getrandbits(TOKEN_BYTES * 8).to_bytes(TOKEN_BYTES, "big")
     token = base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-    expires_at = ctx.now() + validity
-    award.claim_token_hash = hash_token(token)
-    award.claim_expires_at = expires_at
-    session.flush()
     return ClaimLink(
-        award_id=award.id, token=token, url=claim_url(ctx, token), expires_at=expires_at
+        award_id=award_id, token=token, url=claim_url(ctx, token), expires_at=ctx.now() + validity
     )
 
 
@@ -104,7 +100,7 @@ def resend_claim(session: Session, ctx: ServiceContext, award_id: str) -> ClaimL
 
     The previous link stops working at once (only the newest token's hash is stored).
     """
-    # Imported here: mail imports this module for issue_claim_token.
+    # Imported here: mail imports this module (mint_claim_link, hash_token).
     from credstack.services.mail import queue_claim_email
     from credstack.services.revocation import get_award
 

@@ -10,24 +10,35 @@ exactly what would have been sent.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import smtplib
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from credstack.core.errors import ConfigurationError
-from credstack.services.claims import ClaimLink, issue_claim_token
+from credstack.services.claims import ClaimLink, hash_token, mint_claim_link
 from credstack.services.context import ServiceContext
 from credstack.services.smtp_url import SmtpSettings, parse_smtp_url
 from credstack.store.models import Achievement, Award, Organization, OutboxEmail
+
+#: UTF-8 bodies as quoted-printable: 7-bit safe for any server, still readable in a .eml
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.body_encoding = QP
 
 #: longest error text kept per message (enough for any SMTP reply)
 _MAX_ERROR_LENGTH = 1000
@@ -52,11 +63,67 @@ def queue_claim_email(session: Session, ctx: ServiceContext, award: Award) -> Cl
     personal claim link with its expiry and the public credential URL, in plain text and
     in escaped HTML.
     """
+    achievement_name, issuer_name = _names(session, award)
+    link = mint_claim_link(ctx, award.id)
+    # Plain attribute changes, no flush: the caller's flush batches them (fast in a loop).
+    award.claim_token_hash = hash_token(link.token)
+    award.claim_expires_at = link.expires_at
+    fields = _claim_email(ctx, award, link, achievement_name, issuer_name)
+    session.add(OutboxEmail(**fields, created_at=ctx.now()))
+    return link
+
+
+def _names(session: Session, award: Award) -> tuple[str, str]:
+    """(achievement name, issuer name); ``session.get`` answers repeats from the identity map."""
     achievement = session.get(Achievement, award.achievement_id)
     issuer = session.get(Organization, award.organization_id)
-    achievement_name = achievement.name if achievement is not None else "a credential"
-    issuer_name = issuer.name if issuer is not None else "Your issuer"
-    link = issue_claim_token(session, ctx, award)
+    return (
+        achievement.name if achievement is not None else "a credential",
+        issuer.name if issuer is not None else "Your issuer",
+    )
+
+
+def queue_claim_emails(
+    session: Session, ctx: ServiceContext, awards: Sequence[Award]
+) -> list[ClaimLink]:
+    """:func:`queue_claim_email` for a whole batch in two statements (bulk issuing).
+
+    The awards' token hashes are set with one bulk UPDATE and the e-mails inserted with
+    one bulk INSERT; the award objects in the session see the new values too.
+    """
+    if not awards:
+        return []
+    names: dict[tuple[str, str], tuple[str, str]] = {}
+    links: list[ClaimLink] = []
+    updates: list[dict[str, Any]] = []
+    emails: list[dict[str, Any]] = []
+    now = ctx.now()
+    for award in awards:
+        key = (award.achievement_id, award.organization_id)
+        if key not in names:
+            names[key] = _names(session, award)
+        link = mint_claim_link(ctx, award.id)
+        links.append(link)
+        updates.append(
+            {
+                "id": award.id,
+                "claim_token_hash": hash_token(link.token),
+                "claim_expires_at": link.expires_at,
+            }
+        )
+        emails.append(_claim_email(ctx, award, link, *names[key]) | {"created_at": now})
+    session.execute(update(Award), updates)
+    for award, values in zip(awards, updates, strict=True):
+        set_committed_value(award, "claim_token_hash", values["claim_token_hash"])
+        set_committed_value(award, "claim_expires_at", values["claim_expires_at"])
+    session.execute(insert(OutboxEmail), emails)
+    return links
+
+
+def _claim_email(
+    ctx: ServiceContext, award: Award, link: ClaimLink, achievement_name: str, issuer_name: str
+) -> dict[str, Any]:
+    """The outbox columns of one claim e-mail (text and escaped HTML)."""
     credential_url = ctx.url(f"/credentials/{award.id}")
     expiry = f"{link.expires_at:%d %B %Y, %H:%M} UTC"
     paragraphs = [
@@ -65,34 +132,25 @@ def queue_claim_email(session: Session, ctx: ServiceContext, award: Award) -> Cl
         "\N{RIGHT DOUBLE QUOTATION MARK}.",
         f"Claim it with your personal link (it works until {expiry}):",
     ]
-    closing = [
-        "Anyone can check the credential at its public address:",
-    ]
-    after = [
-        f"If the claim link has expired, ask {issuer_name} to send a new one.",
-    ]
-    text_body = "\n\n".join([*paragraphs, link.url, *closing, credential_url, *after]) + "\n"
+    closing = "Anyone can check the credential at its public address:"
+    after = f"If the claim link has expired, ask {issuer_name} to send a new one."
+    text_body = "\n\n".join([*paragraphs, link.url, closing, credential_url, after]) + "\n"
     html_body = _html(
         [
             *(_p(text) for text in paragraphs),
             _p_link(link.url),
-            *(_p(text) for text in closing),
+            _p(closing),
             _p_link(credential_url),
-            *(_p(text) for text in after),
+            _p(after),
         ]
     )
-    session.add(
-        OutboxEmail(
-            to_address=award.recipient_email,
-            subject=f"Your credential from {issuer_name}: {achievement_name}",
-            text_body=text_body,
-            html_body=html_body,
-            award_id=award.id,
-            created_at=ctx.now(),
-        )
-    )
-    session.flush()
-    return link
+    return {
+        "to_address": award.recipient_email,
+        "subject": f"Your credential from {issuer_name}: {achievement_name}",
+        "text_body": text_body,
+        "html_body": html_body,
+        "award_id": award.id,
+    }
 
 
 def queue_notice(
@@ -161,20 +219,43 @@ def default_sender(ctx: ServiceContext) -> str:
     return f"no-reply@{host}"
 
 
-def build_message(email: OutboxEmail, *, sender: str) -> EmailMessage:
-    """The RFC 5322 message for a queued e-mail (plain text, with an HTML alternative)."""
-    message = EmailMessage()
+def build_message(email: OutboxEmail, *, sender: str) -> Message:
+    """The RFC 5322 message for a queued e-mail (plain text, with an HTML alternative).
+
+    Built with the classic ``email.mime`` classes: the modern header registry parses
+    every header it is given and is ~10x slower, which shows when an outbox holds
+    100,000 claim e-mails.
+    """
+    text_part = _text_part(email.text_body, "plain")
+    message: Message
+    if email.html_body:
+        # A boundary derived from the content cannot occur in it, and saves the
+        # generator a regex compile per message.
+        digest = hashlib.sha256((email.text_body + email.html_body).encode("utf-8")).hexdigest()
+        message = MIMEMultipart("alternative", boundary=f"=_credstack_{digest[:40]}")
+        message.attach(text_part)
+        message.attach(_text_part(email.html_body, "html"))
+    else:
+        message = text_part
     message["From"] = sender
-    message["To"] = email.to_address
-    message["Subject"] = email.subject
+    message["To"] = _header(email.to_address)
+    message["Subject"] = _header(email.subject)
     message["Date"] = format_datetime(email.created_at)
     message["Message-ID"] = make_msgid(
         idstring=f"outbox-{email.id}", domain=sender.rpartition("@")[2] or None
     )
-    message.set_content(email.text_body)
-    if email.html_body:
-        message.add_alternative(email.html_body, subtype="html")
     return message
+
+
+def _text_part(body: str, subtype: str) -> MIMENonMultipart:
+    part = MIMENonMultipart("text", subtype)
+    part.set_payload(body, _UTF8_QP)
+    return part
+
+
+def _header(value: str) -> str:
+    """ASCII as is; anything else RFC 2047-encoded (names with accents, curly quotes)."""
+    return value if value.isascii() else Header(value, "utf-8").encode()
 
 
 def deliver_pending(
