@@ -25,10 +25,16 @@ _INK = (33, 37, 41)
 _MUTED = (80, 86, 94)
 _ACCENT = (20, 83, 140)
 _MARGIN = 18.0
+_QR_SIZE = 32.0
 
 
 def _date(moment: datetime | None) -> str:
     return f"{moment:%d %B %Y}" if moment is not None else "-"
+
+
+def _short(framework: str) -> str:
+    """``ESCO (European Skills, …)`` → ``ESCO``: the long form is on the public page."""
+    return framework.split(" (", 1)[0]
 
 
 class _Certificate(FPDF):
@@ -46,6 +52,12 @@ class _Certificate(FPDF):
         else:
             self.family = "Helvetica"
 
+    def header(self) -> None:
+        """A frame on every page (fpdf2 calls this when a page starts)."""
+        self.set_draw_color(*_ACCENT)
+        self.set_line_width(1.2)
+        self.rect(8, 8, self.w - 16, self.h - 16)
+
     def text_of(self, text: str) -> str:
         return text if self.unicode else text.encode("latin-1", "replace").decode("latin-1")
 
@@ -61,9 +73,9 @@ class _Certificate(FPDF):
         self.write_block(text, size=12, bold=True, colour=_ACCENT)
         self.ln(1)
 
-    def bullets(self, items: list[str]) -> None:
+    def bullets(self, items: list[str], *, size: float = 10) -> None:
         for item in items:
-            self.write_block(f"- {item}", size=10)
+            self.write_block(f"- {item}", size=size)
 
 
 def certificate_pdf(facts: CredentialFacts, *, font_dir: Path | None = UNICODE_FONT_DIR) -> bytes:
@@ -73,9 +85,8 @@ def certificate_pdf(facts: CredentialFacts, *, font_dir: Path | None = UNICODE_F
     pdf.set_author(pdf.text_of(facts.issuer_name))
     pdf.set_creator("Credstack")
     pdf.add_page()
-    pdf.set_draw_color(*_ACCENT)
-    pdf.set_line_width(1.2)
-    pdf.rect(8, 8, pdf.w - 16, pdf.h - 16)
+    _verification_corner(pdf, facts)
+    pdf.set_right_margin(_MARGIN + _QR_SIZE + 6)  # the title block flows left of the QR code
     pdf.write_block(facts.issuer_name, size=13, bold=True, colour=_MUTED)
     pdf.ln(6)
     pdf.write_block("This certifies that", size=11, colour=_MUTED)
@@ -96,6 +107,8 @@ def certificate_pdf(facts: CredentialFacts, *, font_dir: Path | None = UNICODE_F
     pdf.write_block(dates, size=10)
     if facts.credits:
         pdf.write_block(f"{facts.credits} ECTS credits", size=10)
+    pdf.write_block(f"Verify at {facts.url}", size=9, colour=_MUTED)
+    pdf.set_right_margin(_MARGIN)
     if facts.achievement_description:
         pdf.heading("About this micro-credential")
         pdf.write_block(facts.achievement_description, size=10)
@@ -103,37 +116,28 @@ def certificate_pdf(facts: CredentialFacts, *, font_dir: Path | None = UNICODE_F
         pdf.heading("Learning outcomes")
         pdf.bullets(facts.learning_outcomes)
     if facts.skills:
-        pdf.heading("Skills")
-        pdf.bullets([f"{s.name} ({s.framework})" if s.framework else s.name for s in facts.skills])
+        frameworks = sorted({_short(s.framework) for s in facts.skills if s.framework})
+        pdf.heading("Skills" + (f" ({', '.join(frameworks)})" if frameworks else ""))
+        pdf.write_block(" · ".join(s.name for s in facts.skills), size=10)
     if facts.eu_elements:
         pdf.heading("EU micro-credential elements")
         pdf.bullets(
             [
-                f"{e.framework or 'Element'}: {e.name}"
+                f"{_short(e.framework or 'Element')}: {e.name}"
                 + (f" - {e.description}" if e.description else "")
                 for e in facts.eu_elements
-            ]
+            ],
+            size=8.5,
         )
-    _verification_footer(pdf, facts)
     return bytes(pdf.output())
 
 
-def _verification_footer(pdf: _Certificate, facts: CredentialFacts) -> None:
-    """The QR code and URL: where anyone can check this certificate is real and current."""
-    size = 36.0
-    if pdf.get_y() + size + 12 > pdf.h - _MARGIN:
-        pdf.add_page()
-    top = pdf.h - _MARGIN - size
-    pdf.image(io.BytesIO(qr_png(facts.url)), x=_MARGIN, y=top, w=size, h=size)
-    pdf.set_xy(_MARGIN + size + 6, top + 6)
-    pdf.set_font(pdf.family, "B", 10)
-    pdf.set_text_color(*_INK)
-    pdf.cell(0, 6, "Verify this credential", new_x=XPos.LEFT, new_y=YPos.NEXT)
-    pdf.set_font(pdf.family, "", 9)
-    pdf.multi_cell(0, 5, pdf.text_of(facts.url), new_x=XPos.LEFT, new_y=YPos.NEXT)
+def _verification_corner(pdf: _Certificate, facts: CredentialFacts) -> None:
+    """The QR code top right on page one: where anyone checks the credential live."""
+    left = pdf.w - _MARGIN - _QR_SIZE
+    pdf.image(io.BytesIO(qr_png(facts.url)), x=left, y=_MARGIN, w=_QR_SIZE, h=_QR_SIZE)
+    pdf.set_xy(left - 4, _MARGIN + _QR_SIZE + 1)
+    pdf.set_font(pdf.family, "", 7)
     pdf.set_text_color(*_MUTED)
-    pdf.multi_cell(
-        0,
-        5,
-        "Scan the code or open the address: the signed credential is checked live there.",
-    )
+    pdf.cell(_QR_SIZE + 8, 4, "Scan to verify", align="C")
+    pdf.set_xy(_MARGIN, _MARGIN)
