@@ -341,6 +341,31 @@ def test_a_vc_jwt_with_an_unreadable_exp_fails_the_dates_check() -> None:
     assert "exp is not a NumericDate" in report.check("dates").message
 
 
+def test_a_status_list_secured_as_a_vc_jwt_is_read_and_its_signature_checked() -> None:
+    signed = ISSUER.sign(ISSUER.credential(credentialStatus=status_list_entry(LIST_URL, 17)))
+    for revoked, expected in (((), "pass"), ((17,), "fail")):
+        bits = StatusBitstring()
+        for index in revoked:
+            bits.set(index)
+        unsigned = status_list_credential(
+            LIST_URL, ISSUER.did, encode_list(bits), "2026-01-01T00:00:00Z"
+        )
+        token = sign_vc_jwt(unsigned, ISSUER.key, kid=ISSUER.vm)
+        report = run(signed, fetch=lambda url, token=token: token.encode())
+        assert statuses(report)["status"] == expected, report.check("status").message
+    forged = sign_vc_jwt(unsigned, OTHER.key, kid=OTHER.vm)
+    report = run(signed, fetch=lambda url: forged.encode())
+    assert statuses(report)["status"] == "fail"
+    assert "not signed by the credential's issuer" in report.check("status").message
+
+
+def test_an_unreadable_status_list_document_says_what_was_expected() -> None:
+    signed = ISSUER.sign(ISSUER.credential(credentialStatus=status_list_entry(LIST_URL, 17)))
+    report = run(signed, fetch=lambda url: b"<html>moved</html>")
+    assert statuses(report)["status"] == "fail"
+    assert "neither credential JSON nor a VC-JWT" in report.check("status").message
+
+
 def test_an_unsupported_status_entry_does_not_hide_a_revocation_beside_it() -> None:
     other_kind = {"id": "urn:uuid:5", "type": "https://example.org/OtherStatus"}
     credential = ISSUER.credential(credentialStatus=[other_kind, status_list_entry(LIST_URL, 4242)])

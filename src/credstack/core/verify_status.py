@@ -2,7 +2,8 @@
 
 The list credential is itself signed; it only counts when its proof is valid *and* it was
 signed by the credential's own issuer with a key that issuer authorises (design §2),
-otherwise anyone able to serve a file at that URL could "un-revoke" a credential.
+otherwise anyone able to serve a file at that URL could "un-revoke" a credential. A list
+may be secured as Data Integrity JSON or as a VC-JWT, like any credential.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from typing import Any
 
 from credstack.core.contexts import DocumentLoader
 from credstack.core.errors import CredstackError, InputError
-from credstack.core.inputs import parse_credential_json
+from credstack.core.inputs import jwt_payload, parse_credential_json
 from credstack.core.jsonld_values import as_list
-from credstack.core.proofs import verify_proofs
+from credstack.core.proofs import ProofReport, vcjwt, verify_proofs
 from credstack.core.report import CheckStatus
 from credstack.core.status_list import ENTRY_TYPE
 from credstack.core.status_list import check_status as read_status
@@ -93,9 +94,14 @@ def _check_entry(
     if not isinstance(url, str) or not url:
         return ("status", CheckStatus.FAIL, "credentialStatus names no statusListCredential")
     list_credential = local_status(url) if local_status is not None else None
+    token: str | None = None
     if list_credential is None:
-        list_credential = _fetch_list(url, fetch)
-    proofs = verify_proofs(list_credential, resolve=resolver, loader=loader, now=now)
+        list_credential, token = _fetch_list(url, fetch)
+    proofs: ProofReport
+    if token is not None:
+        proofs = vcjwt.verify_vc_jwt(token, resolve=resolver)
+    else:
+        proofs = verify_proofs(list_credential, resolve=resolver, loader=loader, now=now)
     if not proofs.verified:
         return ("status", CheckStatus.FAIL, f"the status list at {url} is not validly signed")
     issuer = issuer_id_of(credential)
@@ -118,13 +124,22 @@ def _check_entry(
     return ("status", CheckStatus.PASS, f"not {state} (status list {url}, entry {result.index})")
 
 
-def _fetch_list(url: str, fetch: Callable[[str], bytes]) -> dict[str, Any]:
+def _fetch_list(url: str, fetch: Callable[[str], bytes]) -> tuple[dict[str, Any], str | None]:
+    """The list credential at ``url``, and its compact JWT when it is secured as a VC-JWT."""
     raw = fetch(url)
     if len(raw) > MAX_LIST_CREDENTIAL_BYTES:
         raise InputError(
             f"the status list at {url} is larger than {MAX_LIST_CREDENTIAL_BYTES} bytes"
         )
     try:
-        return parse_credential_json(raw.decode("utf-8"))
+        text = raw.decode("utf-8-sig").strip()
     except UnicodeDecodeError as exc:
         raise InputError(f"the status list at {url} is not UTF-8 JSON") from exc
+    if text.startswith("{"):
+        return parse_credential_json(text), None
+    try:
+        return jwt_payload(text), text
+    except InputError as exc:
+        raise InputError(
+            f"the status list at {url} is neither credential JSON nor a VC-JWT ({exc})"
+        ) from exc
