@@ -16,7 +16,7 @@ from web_client import csrf_from
 
 from credstack.services.audit import list_events
 from credstack.services.context import ServiceContext
-from credstack.services.renderings import baked_png
+from credstack.services.renderings import baked_png, baked_svg, credential_jwt
 from credstack.settings import Settings
 from credstack.store.models import Award, Organization
 from issued_awards import issue, new_achievement, new_issuer
@@ -130,3 +130,15 @@ def test_verifying_is_rate_limited(client: TestClient) -> None:
     statuses = [client.post("/verify", data={"csrf_token": token}).status_code for _ in range(31)]
     assert statuses[:30] == [422] * 30
     assert statuses[30] == 429
+
+
+def test_uploaded_baked_svg_and_pasted_jwt_are_verified(
+    client: TestClient, db: Session, ctx: ServiceContext, award: Award
+) -> None:
+    svg = baked_svg(db, award)
+    response = submit(client, files={"file": ("badge.svg", svg, "image/svg+xml")})
+    assert "Verified</h2>" in response.text and "Not verified" not in response.text
+    jwt = credential_jwt(db, ctx, award)
+    db.commit()
+    response = submit(client, text=jwt)
+    assert "Verified</h2>" in response.text and "Not verified" not in response.text

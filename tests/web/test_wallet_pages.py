@@ -202,3 +202,16 @@ def test_export_and_delete_account(
     assert kept is not None and kept.learner_id is None and not kept.public
     assert db.scalars(select(User).where(User.email == "ada@example.org")).first() is None
     assert client.get("/wallet", follow_redirects=False).status_code == 303  # signed out
+
+
+def test_hostile_names_are_escaped_on_claim_and_wallet(
+    client: TestClient, db: Session, ctx: ServiceContext, org: Organization
+) -> None:
+    hostile = "<script>alert(1)</script>"
+    award = issue(db, ctx, org, new_achievement(db, org), email="ada@example.org", name=hostile)
+    db.commit()
+    path = claim_link(db, ctx, award)
+    page = client.get(path).text
+    assert hostile not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    claim_with_new_account(client, path)
+    assert "<script>alert" not in client.get("/wallet").text
