@@ -23,7 +23,7 @@ import random
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from credstack.core.errors import StatusListError
@@ -39,6 +39,11 @@ VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 ENTRY_TYPE = "BitstringStatusListEntry"
 LIST_TYPE = "BitstringStatusList"
 LIST_CREDENTIAL_TYPE = "BitstringStatusListCredential"
+#: a list whose validFrom is at most this far ahead of the verifier's clock still counts: lists
+#: are (re)published on demand, often during the very verification that asked for them (whose
+#: clock was read first), and clocks of verifier and publisher differ; digitalbazaar/vc allows
+#: the same 300 s (``maxClockSkew``)
+LIST_CLOCK_SKEW = timedelta(seconds=300)
 _GZIP_BASE64_START = "H4sI"  # base64 of the gzip magic 1f 8b 08
 _READ_CHUNK = 64 * 1024
 
@@ -278,7 +283,7 @@ def _check_list_validity(list_credential: Mapping[str, Any], now: datetime) -> N
     if valid_until is not None and now > _parse_datetime(valid_until, "validUntil"):
         raise StatusListError(f"the status list credential expired at {valid_until}")
     valid_from = list_credential.get("validFrom")
-    if valid_from is not None and now < _parse_datetime(valid_from, "validFrom"):
+    if valid_from is not None and now + LIST_CLOCK_SKEW < _parse_datetime(valid_from, "validFrom"):
         raise StatusListError(f"the status list credential is not valid before {valid_from}")
 
 
