@@ -216,3 +216,24 @@ def test_double_typed_text_is_refused_but_decimal_text_works(canon: Canon) -> No
         canon(doc)
     _achievement(doc)["name"] = {"@value": "5.30", "@type": double}
     assert f'"5.3E0"^^<{double}>' in canon(doc)
+
+
+@BOTH_PATHS
+@pytest.mark.parametrize(
+    "context",
+    [
+        ["", *OB_CONTEXT],
+        "",
+        ["contexts/ob.jsonld", *OB_CONTEXT],
+        [*OB_CONTEXT, {"name": {"@id": "https://schema.org/name", "@context": "scoped.json"}}],
+        [*OB_CONTEXT, {"@import": "relative.json"}],
+    ],
+    ids=["empty-first", "empty-only", "relative", "relative-scoped", "relative-import"],
+)
+def test_a_context_named_by_a_relative_url_is_a_canonicalization_error(
+    canon: Canon, context: Any
+) -> None:
+    doc = _credential()
+    doc["@context"] = context
+    with pytest.raises(CanonicalizationError, match=r"not .*absolute|relative IRI"):
+        canon(doc)

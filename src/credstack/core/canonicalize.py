@@ -115,6 +115,8 @@ def general_quads(document: Mapping[str, Any], loader: DocumentLoader) -> list[Q
         raise
     except RecursionError as exc:
         raise CanonicalizationError("the document is nested too deeply to canonicalize") from exc
+    except ValueError as exc:  # pyld reports IRIs it cannot resolve as a bare ValueError
+        raise CanonicalizationError(f"the document is not valid JSON-LD: {exc}") from exc
     except jsonld.JsonLdError as exc:
         context_problem = _context_error(exc)
         if context_problem is not None:

@@ -79,7 +79,9 @@ _DOUBLE_STRING = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+
 def check_input(element: Any) -> None:
     """Reject input that expansion drops or that implementations read differently.
 
-    ``{"@value": null}`` disappears during expansion (jsonld.js safe mode refuses it).
+    ``{"@value": null}`` disappears during expansion (jsonld.js safe mode refuses it); a
+    context referenced by a relative URL (``""`` included) cannot be resolved, because
+    Credstack canonicalizes with no base IRI.
     """
     if isinstance(element, list):
         for item in element:
@@ -90,9 +92,20 @@ def check_input(element: Any) -> None:
                 'a value object with "@value": null is dropped by JSON-LD, so the signature '
                 "would not cover it; remove it or give it a value"
             )
+        if "@context" in element:
+            _check_context_references(element["@context"])
         for value in element.values():
             if isinstance(value, list | dict):
                 check_input(value)
+
+
+def _check_context_references(context: Any) -> None:
+    for entry in context if isinstance(context, list) else [context]:
+        if isinstance(entry, str) and not is_absolute_iri(entry):
+            raise CanonicalizationError(
+                f"the @context entry {entry!r} is not an absolute URL, and Credstack resolves "
+                "nothing against a base; name the context by its full published URL"
+            )
 
 
 def _check_node_id(value: Any, position: str) -> None:
