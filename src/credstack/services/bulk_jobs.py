@@ -4,11 +4,11 @@ Each job runs ``services.bulk.issue_csv`` in its own thread with its own databas
 session, committing after every batch, so awards already issued survive a crash and a
 re-upload continues where it stopped (rows are idempotent).
 
-Trade-off: job state lives in this process's memory, not in a table. It needs no
-migration and no polling of the database, but a restart forgets running and finished
-jobs (the awards themselves are in the database), and with several worker processes a
-client must be routed back to the process that accepted the upload. A ``bulk_jobs``
-table would remove both limits; it is the next step when running more than one worker.
+The job is kept in memory (read at once, no database round trip while a page refreshes)
+and in the ``bulk_jobs`` table, written when it starts, after every batch and when it
+ends: another worker process, or this one after a restart, reads it from there. A job
+the table says is running but that has not moved for :data:`STALE_AFTER` is reported as
+``interrupted`` (its process stopped); uploading the file again finishes it.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from credstack.core.errors import CredstackError
 from credstack.services.bulk import issue_csv
 from credstack.services.context import ServiceContext
+from credstack.store.models import BulkJobRecord
 
-#: finished jobs kept for reading; the oldest are forgotten first
+#: finished jobs kept in memory; older ones are read from the table
 MAX_JOBS = 1_000
+#: a running job whose row has not changed for this long has lost its process
+STALE_AFTER = timedelta(minutes=10)
+INTERRUPTED = (
+    "the server stopped while this job ran; upload the same file again "
+    "(rows issued before are skipped)"
+)
 
 
 @dataclass
@@ -98,34 +106,80 @@ class BulkJobs:
         return thread
 
     def get(self, job_id: str) -> BulkJob | None:
+        """The job from memory, else from the table (another process's, or before a restart)."""
         with self._lock:
-            return self._jobs.get(job_id)
+            job = self._jobs.get(job_id)
+        if job is not None:
+            return job
+        session = self._sessions()
+        try:
+            record = session.get(BulkJobRecord, job_id)
+            return None if record is None else _from_record(record, datetime.now(UTC))
+        finally:
+            session.close()
 
     def _run(self, job: BulkJob, ctx: ServiceContext, path: Path, skip_invalid: bool) -> None:
         session = self._sessions()
-        job.state = "running"
+        record = BulkJobRecord(
+            id=job.id, organization_id=job.organization_id, achievement_id=job.achievement_id,
+            state="running", rows_done=0, rows_total=0, issued=0, skipped=0, invalid=0,
+            errors=[], created_at=ctx.now(), updated_at=ctx.now(),
+        )  # fmt: skip
 
         def progress(done: int, total: int) -> None:
             job.rows_done, job.rows_total = done, total
+            record.rows_done, record.rows_total, record.updated_at = done, total, ctx.now()
+            session.commit()
 
         try:
+            session.add(record)
+            session.commit()
+            job.state = "running"
             summary = issue_csv(
                 session, ctx, job.achievement_id, path, skip_invalid=skip_invalid,
                 progress=progress, checkpoint=session.commit, workers=1,
             )  # fmt: skip
-            session.commit()
             job.issued, job.skipped, job.invalid = summary.issued, summary.skipped, summary.invalid
             job.errors = [
                 {"line": p.line, "column": p.column, "message": p.message} for p in summary.problems
             ]
             job.state = "done"
         except CredstackError as exc:
-            session.rollback()
             job.state, job.error = "failed", exc.message
         except Exception as exc:  # a job thread must always end in a readable state
-            session.rollback()
             job.state, job.error = "failed", f"the job stopped unexpectedly: {exc}"
         finally:
-            session.close()
-            path.unlink(missing_ok=True)
-            job.finished.set()
+            try:
+                session.rollback()  # whatever the failure left half-done
+                _save_final(session, ctx, job)
+            finally:
+                session.close()
+                path.unlink(missing_ok=True)
+                job.finished.set()
+
+
+def _save_final(session: Session, ctx: ServiceContext, job: BulkJob) -> None:
+    """Write the job's end state to its row (best effort: memory already has it)."""
+    record = session.get(BulkJobRecord, job.id)
+    if record is None:
+        return
+    record.state, record.error, record.errors = job.state, job.error, list(job.errors)
+    record.rows_done, record.rows_total = job.rows_done, job.rows_total
+    record.issued, record.skipped, record.invalid = job.issued, job.skipped, job.invalid
+    record.updated_at = ctx.now()
+    session.commit()
+
+
+def _from_record(record: BulkJobRecord, now: datetime) -> BulkJob:
+    job = BulkJob(
+        record.id, record.organization_id, record.achievement_id, state=record.state,
+        rows_done=record.rows_done, rows_total=record.rows_total, issued=record.issued,
+        skipped=record.skipped, invalid=record.invalid, errors=list(record.errors),
+        error=record.error,
+    )  # fmt: skip
+    if job.state in ("queued", "running"):
+        if now - record.updated_at < STALE_AFTER:
+            return job  # still running in another process
+        job.state, job.error = "interrupted", INTERRUPTED
+    job.finished.set()
+    return job

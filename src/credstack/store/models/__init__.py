@@ -3,6 +3,7 @@
 from credstack.store.models.achievements import Achievement, AchievementState
 from credstack.store.models.awards import Award, AwardState
 from credstack.store.models.events import Event
+from credstack.store.models.jobs import BulkJobRecord
 from credstack.store.models.keys import KeyAlgorithm, KeyState, SigningKey
 from credstack.store.models.learners import Learner, LearnerEmail
 from credstack.store.models.organizations import Organization, OrganizationType
@@ -31,6 +32,7 @@ __all__ = [
     "ApiToken",
     "Award",
     "AwardState",
+    "BulkJobRecord",
     "Event",
     "Framework",
     "KeyAlgorithm",
