@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -19,6 +21,8 @@ from credstack.services.awards import issue_award
 from credstack.services.context import ServiceContext
 from credstack.services.revocation import CORRECTED_REASON, correct, revoke, revoke_many
 from credstack.services.status_lists import publish
+from credstack.store.engine import create_database_engine
+from credstack.store.migrate import upgrade_to_head
 from credstack.store.models import Award, AwardState, Learner, OutboxEmail, StatusList
 from issued_awards import issue, make_context, new_achievement, new_issuer
 
@@ -235,3 +239,60 @@ def test_a_correction_needs_a_change_and_a_valid_award(
     revoke(db, ctx, award.id, "withdrawn")
     with pytest.raises(ConflictError, match="only a valid award"):
         correct(db, ctx, award.id, name="Ada King")
+
+
+# --- concurrent revocations on PostgreSQL ---------------------------------------------------
+
+
+def test_two_revocations_committing_at_once_both_bump_the_list_revision(
+    postgres_schemas: Any, tmp_path: Path
+) -> None:
+    """A read-add-write of ``revision`` would lose one bump, and a list signed between the
+    two commits would then hide the second revocation behind an unchanged revision."""
+    schema = postgres_schemas.create("revoke")
+    engine = create_database_engine(postgres_schemas.url_for(schema))
+    try:
+        upgrade_to_head(engine)
+        ctx = make_context(tmp_path)
+        with Session(engine) as setup:
+            org = new_issuer(setup, ctx)
+            achievement = new_achievement(setup, org)
+            first, second = (
+                issue(setup, ctx, org, achievement, email=f"{n}@example.org") for n in "ab"
+            )
+            list_id, ids = first.status_list_id, (first.id, second.id)
+            setup.commit()
+        assert list_id is not None
+        with Session(engine) as before:
+            start = before.get(StatusList, list_id)
+            assert start is not None
+            initial = start.revision
+
+        holder = Session(engine)
+        revoke(holder, ctx, ids[0], "first")  # holds the list row until it commits
+
+        def second_revocation() -> None:
+            with Session(engine) as other:
+                revoke(other, ctx, ids[1], "second")
+                other.commit()
+
+        worker = threading.Thread(target=second_revocation)
+        worker.start()
+        worker.join(timeout=1)
+        assert worker.is_alive()  # waiting for the first transaction's row lock
+        holder.commit()
+        holder.close()
+        worker.join(timeout=30)
+        assert not worker.is_alive()
+
+        with Session(engine) as after:
+            final = after.get(StatusList, list_id)
+            assert final is not None and final.revision == initial + 2
+            assert _set_bits(after, ctx, list_id) == sorted(
+                index
+                for index in after.scalars(select(Award.status_index).where(Award.id.in_(ids)))
+                if index is not None
+            )
+    finally:
+        engine.dispose()
+        postgres_schemas.drop(schema)

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -367,10 +367,19 @@ def status_list_document(session: Session, ctx: ServiceContext, list_id: str) ->
 
 
 def bump_revision(session: Session, ctx: ServiceContext, list_ids: Sequence[str]) -> None:
-    """Mark lists changed so their next request re-signs them (after a revocation)."""
-    for list_id in sorted(set(list_ids)):
-        status_list = session.get(StatusList, list_id)
-        if status_list is not None:
-            status_list.revision += 1
-            status_list.updated_at = ctx.now()
-    session.flush()
+    """Mark lists changed so their next request re-signs them (after a revocation).
+
+    ``revision = revision + 1`` in SQL, not read-add-write in Python: two revocations
+    committing at once must both count, or the second could hide behind a list cached
+    (and signed) between them under the same revision number.
+    """
+    wanted = sorted(set(list_ids))
+    if not wanted:
+        return
+    session.execute(
+        update(StatusList)
+        .where(StatusList.id.in_(wanted))
+        .values(revision=StatusList.revision + 1, updated_at=ctx.now())
+        # loaded copies get the new values the database returns, not a guess
+        .execution_options(synchronize_session="fetch")
+    )
