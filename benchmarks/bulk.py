@@ -180,6 +180,7 @@ def run_case(backend: str, rows: int, workers: int | None, seconds: float) -> di
         "seconds": elapsed,
         "awards_per_s": rows / elapsed,
         "signing_per_s_before_run": local_rate,
+        "load_average_1min_after_run": os.getloadavg()[0],
         "ratio_to_signing_before_run": rows / elapsed / local_rate,
     }
 
@@ -214,12 +215,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workers", type=int, default=0, help="signing processes (0: bulk's default)"
     )
+    parser.add_argument("--output", type=Path, default=RESULTS, help="where the JSON goes")
     parser.add_argument("--case", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.case:
         backend, rows, workers, seconds = args.case.split(":")
         print(json.dumps(run_case(backend, int(rows), int(workers) or None, float(seconds))))
         return 0
+    load_at_start = os.getloadavg()[0]  # others' work on the machine skews every figure
     rate = signing_rate(args.seconds)
     print(f"pure eddsa-rdfc-2022 signing rate: {rate:.0f}/s (same credential shape, 1 process)")
     cases = []
@@ -240,11 +243,12 @@ def main(argv: list[str] | None = None) -> int:
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
         "signing_per_s": rate,
+        "load_average_1min_at_start": load_at_start,
         "cases": cases,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"written to {RESULTS}")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"written to {args.output}")
     return 0
 
 
