@@ -237,3 +237,29 @@ def test_a_context_named_by_a_relative_url_is_a_canonicalization_error(
     doc["@context"] = context
     with pytest.raises(CanonicalizationError, match=r"not .*absolute|relative IRI"):
         canon(doc)
+
+
+@BOTH_PATHS
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [("@graph", "a bare string"), ("@graph", 42), ("@included", "a bare string")],
+)
+def test_a_free_floating_value_is_an_error_not_dropped(
+    canon: Canon, where: str, value: object
+) -> None:
+    node = {k: v for k, v in _credential().items() if k != "@context"}
+    doc: dict[str, Any] = {"@context": list(OB_CONTEXT)}
+    if where == "@graph":
+        doc["@graph"] = [value, node]
+    else:
+        doc.update(node)
+        doc["@included"] = [value]
+    with pytest.raises(CanonicalizationError, match="JSON-LD drops it"):
+        canon(doc)
+
+
+def test_a_graph_alias_does_not_hide_a_free_floating_value() -> None:
+    node = {k: v for k, v in _credential().items() if k != "@context"}
+    doc = {"@context": [*OB_CONTEXT, {"everything": "@graph"}], "everything": ["x", node]}
+    with pytest.raises(CanonicalizationError, match="JSON-LD drops it"):
+        canonicalize_general(doc)

@@ -25,7 +25,12 @@ from credstack.core.contexts import DocumentLoader, offline_loader
 from credstack.core.errors import CanonicalizationError, ContextError
 from credstack.core.jsonld_fast import fast_quads
 from credstack.core.jsonld_numbers import with_javascript_numbers
-from credstack.core.jsonld_safety import check_expanded, check_input, undefined_term
+from credstack.core.jsonld_safety import (
+    check_expanded,
+    check_input,
+    free_floating_scalar,
+    undefined_term,
+)
 from credstack.core.rdfc_canon import canonicalize_quads
 from credstack.core.rdfc_nquads import Quad, iri, literal
 
@@ -91,9 +96,48 @@ def _term(component: Mapping[str, Any]) -> str:
     return literal(component["value"], component["datatype"], component.get("language"))
 
 
+class _SafeModeProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
+    """pyld with jsonld.js safe mode's "free-floating scalar" rule.
+
+    pyld drops a plain value at the top level or in a ``@graph`` (even behind an alias)
+    without a word; the condition below is the one pyld itself tests before dropping it,
+    so every value it would drop is refused instead.
+    """
+
+    def _expand(  # type: ignore[no-untyped-def]
+        self,
+        active_ctx,
+        active_property,
+        element,
+        options,
+        inside_list=False,
+        inside_index=False,
+        type_scoped_ctx=None,
+    ):
+        if (
+            element is not None
+            and not isinstance(element, list | dict)
+            and not inside_list
+            and (
+                active_property is None
+                or self._expand_iri(active_ctx, active_property, vocab=True) == "@graph"
+            )
+        ):
+            free_floating_scalar(element)
+        return super()._expand(
+            active_ctx,
+            active_property,
+            element,
+            options,
+            inside_list=inside_list,
+            inside_index=inside_index,
+            type_scoped_ctx=type_scoped_ctx,
+        )
+
+
 def general_quads(document: Mapping[str, Any], loader: DocumentLoader) -> list[Quad]:
     """Expand with pyld under the safe-mode rules and return the dataset as quads."""
-    processor = jsonld.JsonLdProcessor(on_property_dropped=undefined_term)
+    processor = _SafeModeProcessor(on_property_dropped=undefined_term)
     options: dict[str, Any] = {
         "documentLoader": loader,
         "base": None,

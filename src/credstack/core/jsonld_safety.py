@@ -108,6 +108,14 @@ def _check_context_references(context: Any) -> None:
             )
 
 
+def free_floating_scalar(value: object) -> NoReturn:
+    """Raise for a plain value at the top level or in a graph, which expansion drops."""
+    raise CanonicalizationError(
+        f"{value!r} stands alone at the top level or in a graph, where JSON-LD drops it, "
+        "so the signature would not cover it; embed it as the value of a property"
+    )
+
+
 def _check_node_id(value: Any, position: str) -> None:
     if not isinstance(value, str) or not is_absolute_iri(value):
         relative_iri(position, str(value))
