@@ -296,3 +296,44 @@ def test_two_revocations_committing_at_once_both_bump_the_list_revision(
     finally:
         engine.dispose()
         postgres_schemas.drop(schema)
+
+
+def test_the_same_award_revoked_twice_at_once_succeeds_once(
+    postgres_schemas: Any, tmp_path: Path
+) -> None:
+    schema = postgres_schemas.create("revoke2")
+    engine = create_database_engine(postgres_schemas.url_for(schema))
+    try:
+        upgrade_to_head(engine)
+        ctx = make_context(tmp_path)
+        with Session(engine) as setup:
+            org = new_issuer(setup, ctx)
+            award_id = issue(setup, ctx, org, new_achievement(setup, org)).id
+            setup.commit()
+        holder = Session(engine)
+        revoke(holder, ctx, award_id, "first")
+        outcome: list[BaseException | str] = []
+
+        def second_revocation() -> None:
+            with Session(engine) as other:
+                try:
+                    revoke(other, ctx, award_id, "second")
+                    other.commit()
+                    outcome.append("revoked")
+                except ConflictError as exc:
+                    outcome.append(exc)
+
+        worker = threading.Thread(target=second_revocation)
+        worker.start()
+        worker.join(timeout=1)
+        assert worker.is_alive()  # waiting for the row lock of the first revocation
+        holder.commit()
+        holder.close()
+        worker.join(timeout=30)
+        assert len(outcome) == 1 and isinstance(outcome[0], ConflictError)
+        with Session(engine) as after:
+            award = after.get(Award, award_id)
+            assert award is not None and award.revocation_reason == "first"
+    finally:
+        engine.dispose()
+        postgres_schemas.drop(schema)

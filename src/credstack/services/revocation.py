@@ -39,9 +39,13 @@ CORRECTED_REASON = "corrected"
 MAX_REASON_LENGTH = 500
 
 
-def get_award(session: Session, award_id: str) -> Award:
-    """The award, or a ``NotFoundError`` saying where ids come from."""
-    award = session.get(Award, award_id)
+def get_award(session: Session, award_id: str, *, for_update: bool = False) -> Award:
+    """The award, or a ``NotFoundError`` saying where ids come from.
+
+    ``for_update`` locks the row (PostgreSQL) so two revocations of one award cannot
+    both succeed; SQLite serialises writers anyway.
+    """
+    award = session.get(Award, award_id, with_for_update=for_update or None)
     if award is None:
         raise NotFoundError(f"no award with id {award_id!r} (see 'credstack award list')")
     return award
@@ -76,7 +80,7 @@ def _mark_revoked(session: Session, ctx: ServiceContext, award: Award, reason: s
 def revoke(session: Session, ctx: ServiceContext, award_id: str, reason: str) -> Award:
     """Revoke one award; ``ConflictError`` when it already is (with when and why)."""
     cleaned = _checked_reason(reason)
-    award = get_award(session, award_id)
+    award = get_award(session, award_id, for_update=True)
     if award.state is AwardState.REVOKED:
         when = award.revoked_at.isoformat() if award.revoked_at else "earlier"
         raise ConflictError(
@@ -139,7 +143,7 @@ def correct(
     award instead of issuing the misspelt one again. The learner is told by e-mail (at
     the corrected address), through the outbox of ``services.mail``.
     """
-    old = get_award(session, award_id)
+    old = get_award(session, award_id, for_update=True)
     if old.state is AwardState.REVOKED:
         raise ConflictError(
             f"award {award_id} is revoked ({old.revocation_reason}); only a valid award "
