@@ -16,11 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from web_client import create_organization, csrf_from, post_form, sign_up
 
-from credstack.services import achievements
+from credstack.services import achievements, authz
+from credstack.services.accounts import Principal
 from credstack.services.bulk_jobs import BulkJobs
 from credstack.services.context import ServiceContext
 from credstack.settings import Settings
-from credstack.store.models import Award, AwardState, Organization
+from credstack.store.models import Award, AwardState, Organization, Role, User
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "micro-credential.yaml"
 
@@ -138,5 +139,35 @@ def test_other_organisations_award_pages_are_404(
     ):
         response = mallory.post(url, data={**data, "csrf_token": token})
         assert response.status_code == 404, url
+    db.refresh(award)
+    assert award.state is not AwardState.REVOKED
+
+
+def test_a_viewer_sees_awards_but_cannot_award_or_revoke(
+    client: TestClient, awards_url: str, app: FastAPI, db: Session, settings: Settings
+) -> None:
+    post_form(client, awards_url, {"email": "ada@example.org", "name": "Ada"})
+    award = db.scalars(select(Award)).one()
+    organization_id = awards_url.split("/")[2]
+    viewer = TestClient(app)
+    sign_up(viewer, "viewer@example.org", name="Vic Viewer")
+    owner = db.scalars(select(User).where(User.email == "owner@example.org")).one()
+    authz.set_member_role(
+        db, ServiceContext.from_settings(settings), Principal(owner.id), organization_id,
+        email="viewer@example.org", role=Role.VIEWER,
+    )  # fmt: skip
+    db.commit()
+
+    page = viewer.get(awards_url)
+    assert page.status_code == 200 and "Awarded (1)" in page.text
+    refused = post_form(viewer, awards_url, {"email": "x@example.org", "name": "X"})
+    assert refused.status_code == 403
+    assert "awarder" in refused.text  # names the role needed
+    token = csrf_from(viewer.get(awards_url))
+    revoke = viewer.post(
+        f"/dashboard/{organization_id}/awards/{award.id}/revoke",
+        data={"csrf_token": token, "reason": "no"},
+    )
+    assert revoke.status_code == 403
     db.refresh(award)
     assert award.state is not AwardState.REVOKED
