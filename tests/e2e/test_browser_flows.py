@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_harness import RunningServer, Screenshots, start_server
+from browser_harness import RunningServer, Screenshots, link_in, start_server
+from pypdf import PdfReader
 
 from credstack.core.baking import bake_png, extract_png
 from credstack.services.demo import load_accounts
@@ -25,6 +26,10 @@ ISSUER_NAME = "Ada Lovelace"
 ISSUER_EMAIL = "ada@harbour-college.example"
 ISSUER_PASSWORD = "correct horse battery staple"
 ORGANIZATION = "Harbour College"
+MICRO_CREDENTIAL = "Small Boat Skipper"
+LEARNER_NAME = "Grace Hopper"
+LEARNER_EMAIL = "grace.hopper@learner.example"
+REVOKE_REASON = "Awarded to the wrong course group"
 
 
 @pytest.fixture
@@ -52,6 +57,15 @@ def download(page: Any, link_name: str, folder: Path) -> Path:
         page.get_by_role("link", name=link_name).click()
     saved = folder / info.value.suggested_filename
     info.value.save_as(saved)
+    return saved
+
+
+def fetch_linked(page: Any, link_name: str, saved: Path) -> Path:
+    """What a link opens (a PDF the browser shows inline), fetched with the page's cookies."""
+    link = page.get_by_role("link", name=link_name)
+    response = page.context.request.get(link.evaluate("a => a.href"))
+    assert response.ok, f"{link_name}: HTTP {response.status}"
+    saved.write_bytes(response.body())
     return saved
 
 
@@ -83,16 +97,18 @@ def employer_verifies(
     employer.get_by_label("Upload a file").set_input_files(str(png))
     shots.take(employer, "employer uploads the badge")
     employer.get_by_role("button", name="Verify").click()
+    expect(employer.locator("#result-heading")).to_be_visible()
+    shots.take(employer, "employer sees it verified")
     expect(employer.locator("#result-heading")).to_have_text("Verified")
     expect(employer.locator(".facts")).to_contain_text(achievement)
     expect(_check_row(employer, "proof")).to_contain_text("pass")
-    shots.take(employer, "employer sees it verified")
     employer.get_by_label("Upload a file").set_input_files(str(tampered_copy(png)))
     employer.get_by_role("button", name="Verify").click()
+    expect(employer.locator("#result-heading")).to_be_visible()
+    shots.take(employer, "employer sees the tampered badge fail")
     expect(employer.locator("#result-heading")).to_have_text("Not verified")
     expect(employer.locator(".verdict")).to_contain_text("Failed check: proof.")
     expect(_check_row(employer, "proof")).to_contain_text("fail")
-    shots.take(employer, "employer sees the tampered badge fail")
     employer.context.close()
 
 
@@ -122,10 +138,108 @@ def issuer_signs_up_and_creates_the_organisation(
     shots.take(page, "organisation dashboard")
 
 
+def issuer_creates_and_publishes_a_micro_credential(page: Any, shots: Screenshots) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("link", name="New micro-credential").click()
+    page.locator("[id='name']").fill(MICRO_CREDENTIAL)
+    page.locator("[id='description']").fill(
+        "Plan and lead safe harbour boat trips with a small crew: routes, weather, safety."
+    )
+    page.get_by_label("This is an EU micro-credential").check()
+    page.get_by_label("Learning outcomes").fill(
+        "Plan a coastal route with tides and weather.\nBrief and lead a crew of four safely."
+    )
+    page.get_by_label("ECTS credits").fill("2")
+    page.get_by_label("EQF level").select_option(label="Level 4")
+    page.get_by_label("practical assessment").check()
+    page.get_by_label("Form of participation").select_option(label="Presential")
+    page.get_by_label("Type of quality assurance").select_option(
+        label="Institutional Quality Assurance"
+    )
+    shots.take(page, "issuer fills in the micro-credential")
+    page.get_by_role("button", name="Save").click()
+    _expect_heading(page, MICRO_CREDENTIAL)
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator(".badge").first).to_have_text("published")
+    shots.take(page, "micro-credential published")
+
+
+def issuer_awards_it(page: Any, shots: Screenshots) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("link", name="Awards").click()
+    _expect_heading(page, f"Awards of {MICRO_CREDENTIAL}")
+    page.get_by_label("Learner's e-mail address").fill(LEARNER_EMAIL)
+    page.get_by_label("Learner's name").fill(LEARNER_NAME)
+    page.get_by_role("button", name="Award", exact=True).click()
+    expect(page.get_by_role("row", name=LEARNER_NAME)).to_contain_text("issued")
+    shots.take(page, "issuer awarded it")
+
+
+def learner_claims_from_the_email(
+    browser: Any, server: RunningServer, shots: Screenshots, folder: Path
+) -> tuple[Path, Path]:
+    """Claim link from the .eml in the outbox; sign up, accept, download PNG and PDF."""
+    from playwright.sync_api import expect
+
+    claim_link = link_in(server.wait_for_email(LEARNER_EMAIL), "/claim/")
+    learner = _person(browser)
+    learner.goto(claim_link)
+    _expect_heading(learner, "Claim your credential")
+    shots.take(learner, "learner opens the claim link")
+    expect(learner.get_by_label("Your name")).to_have_value(LEARNER_NAME)
+    learner.get_by_label("E-mail address").fill(LEARNER_EMAIL)
+    learner.get_by_label("Password").fill("sea shanty for four voices")
+    learner.get_by_role("button", name="Create account").click()
+    learner.get_by_role("button", name="Accept", exact=True).click()
+    _expect_heading(learner, "Your wallet")
+    card = learner.get_by_role("article").filter(has_text=MICRO_CREDENTIAL)
+    expect(card.locator(".badge")).to_have_text("accepted")
+    shots.take(learner, "learner wallet after accepting")
+    png = download(learner, "Baked PNG", folder)
+    pdf = fetch_linked(learner, "PDF certificate", folder / "certificate.pdf")
+    learner.context.close()
+    return png, pdf
+
+
+def issuer_revokes(page: Any, award_id: str, shots: Screenshots) -> None:
+    from playwright.sync_api import expect
+
+    page.reload()
+    row = page.get_by_role("row", name=LEARNER_NAME)
+    expect(row).to_contain_text("accepted")
+    row.get_by_label(f"Reason for revoking {LEARNER_NAME}'s award").fill(REVOKE_REASON)
+    row.get_by_role("button", name="Revoke").click()
+    expect(page.get_by_role("row", name=LEARNER_NAME)).to_contain_text("revoked")
+    shots.take(page, "issuer revoked the award")
+
+
 def test_issue_claim_download_verify_tamper_and_revoke(
-    browser: Any, page: Any, server: RunningServer, screenshots: Screenshots
+    browser: Any, page: Any, server: RunningServer, screenshots: Screenshots, tmp_path: Path
 ) -> None:
+    from playwright.sync_api import expect
+
     issuer_signs_up_and_creates_the_organisation(page, server, screenshots)
+    issuer_creates_and_publishes_a_micro_credential(page, screenshots)
+    issuer_awards_it(page, screenshots)
+
+    png, pdf = learner_claims_from_the_email(browser, server, screenshots, tmp_path)
+    credential = extract_png(png.read_bytes())
+    assert isinstance(credential, dict)
+    assert credential["credentialSubject"]["achievement"]["name"] == MICRO_CREDENTIAL
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert LEARNER_NAME in "".join(p.extract_text() for p in PdfReader(pdf).pages)
+
+    employer_verifies(browser, server, png, screenshots, MICRO_CREDENTIAL)
+
+    award_id = str(credential["id"]).rsplit("/", 1)[-1]
+    issuer_revokes(page, award_id, screenshots)
+    visitor = _person(browser)
+    visitor.goto(f"{server.base_url}/credentials/{award_id}")
+    expect(visitor.locator(".verdict")).to_contain_text("Revoked.")
+    expect(visitor.locator(".verdict")).to_contain_text(REVOKE_REASON)
+    screenshots.take(visitor, "public page says revoked")
 
 
 def sign_in(page: Any, server: RunningServer, email: str, password: str) -> None:

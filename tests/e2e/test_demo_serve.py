@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from pathlib import Path
 
 from browser_harness import HEALTH_DEADLINE_SECONDS, http_get, link_in, run_cli, start_server
@@ -19,24 +18,6 @@ def _counts(database: Path) -> tuple[int, int, int]:
             connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             for table in ("organizations", "achievements", "awards")
         )
-
-
-def _publish_status_lists(base_url: str, award_ids: tuple[str, ...]) -> None:
-    """Have the server publish each status list before the verifier takes its clock reading.
-
-    Known gap (reported): a list first published *during* a verification carries a
-    ``validFrom`` later than the verifier's ``now`` (taken when it started), and
-    ``core.status_list`` then refuses it ("not valid before ..."), so a verify started in
-    the second before publication fails. Publishing first, then letting the second pass,
-    keeps this test about the demo rather than about that race.
-    """
-    lists = set()
-    for award_id in award_ids:
-        _, body = http_get(f"{base_url}/credentials/{award_id}.json")
-        lists.add(json.loads(body)["credentialStatus"]["statusListCredential"])
-    for url in lists:
-        assert http_get(url)[0] == 200
-    time.sleep(1.1)
 
 
 def test_serve_demo_seeds_an_empty_home_prints_sign_ins_and_is_healthy_in_time(
@@ -61,7 +42,6 @@ def test_serve_demo_seeds_an_empty_home_prints_sign_ins_and_is_healthy_in_time(
         status, body = http_get(f"{url}.json")
         assert status == 200
         assert json.loads(body)["id"] == url
-        _publish_status_lists(server.base_url, accounts.award_ids)
         report = run_cli(["verify", "--json", "--allow-http-loopback", url], server.env)
         result = json.loads(report.stdout)
         assert report.returncode == 1, report.stderr
