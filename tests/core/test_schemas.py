@@ -285,3 +285,13 @@ def test_issuer_profiles_are_checked_with_the_profile_schema() -> None:
     problems = validate_profile(broken)
     assert [(p.path, p.schema) for p in problems] == [("$", "profile"), ("$.email", "profile")]
     assert validate_profile({"id": "https://u.example", "type": "Profile"}) == []
+
+
+def test_a_large_value_of_the_wrong_type_still_says_what_was_expected() -> None:
+    credential = _basic()
+    credential["credentialSubject"] = [credential["credentialSubject"]]
+    problems = validate_credential(credential)
+    assert "$.credentialSubject" in _paths(problems)
+    message = next(p.message for p in problems if p.path == "$.credentialSubject")
+    assert message.endswith("is not of type 'object'")
+    assert len(message) < 120

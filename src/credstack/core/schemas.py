@@ -43,6 +43,8 @@ PROFILE = "profile"
 VERIFIABLE_CREDENTIAL = "verifiable-credential"
 _ACHIEVEMENT_TYPES = frozenset({"AchievementCredential", "OpenBadgeCredential"})
 _MAX_MESSAGE = 240
+#: how much of an offending value a message quotes (the rest says what is wrong with it)
+_MAX_PREVIEW = 60
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -309,10 +311,19 @@ def _shorten(text: str) -> str:
     return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
 
 
+def _preview(value: object) -> str:
+    """The value as the message shows it: short enough to leave room for what is wrong."""
+    text = repr(value)
+    return text if len(text) <= _MAX_PREVIEW else text[: _MAX_PREVIEW - 1] + "…"
+
+
 def _message(error: SchemaValidationError) -> str:
-    if error.validator == "pattern":
-        return _shorten(f"{error.instance!r} does not have the form the schema requires")
     wanted = error.validator_value
+    if error.validator == "pattern":
+        return _shorten(f"{_preview(error.instance)} does not have the form the schema requires")
+    if error.validator == "type":
+        kinds = ", ".join(map(repr, wanted)) if isinstance(wanted, list) else repr(wanted)
+        return _shorten(f"{_preview(error.instance)} is not of type {kinds}")
     if error.validator == "contains" and isinstance(wanted, Mapping) and "enum" in wanted:
         options = " or ".join(repr(option) for option in wanted["enum"])
         return _shorten(f"{error.instance!r} must include {options}")
