@@ -160,6 +160,8 @@ def test_a_viewer_sees_awards_but_cannot_award_or_revoke(
 
     page = viewer.get(awards_url)
     assert page.status_code == 200 and "Awarded (1)" in page.text
+    assert "Award it to one person" not in page.text  # only buttons that work are offered
+    assert "Your role lets you see the awards" in page.text
     refused = post_form(viewer, awards_url, {"email": "x@example.org", "name": "X"})
     assert refused.status_code == 403
     assert "awarder" in refused.text  # names the role needed

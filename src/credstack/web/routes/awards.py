@@ -25,10 +25,17 @@ from credstack.core.errors import (
 )
 from credstack.services import authz, awards, revocation
 from credstack.services.bulk_jobs import BulkJobs
-from credstack.store.models import Achievement, AchievementState, Award, Organization, User
+from credstack.store.models import (
+    Achievement,
+    AchievementState,
+    Award,
+    Organization,
+    Role,
+    User,
+)
 from credstack.web.rendering import error_page, field_errors, flash, redirect, render, sign_in_first
 from credstack.web.routes.auth import page_context
-from credstack.web.routes.dashboard import not_found, principal_of
+from credstack.web.routes.dashboard import not_found, principal_of, role_allows
 from credstack.web.sessions import OptionalUser, WebDb
 
 router = APIRouter(include_in_schema=False)
@@ -52,12 +59,17 @@ def bulk_jobs(request: Request) -> BulkJobs:
 
 def _achievement(
     db: WebDb, user: User, organization_id: str, achievement_id: str, action: authz.Action
-) -> tuple[Organization, Achievement]:
-    organization = authz.organization_for(db, principal_of(user), organization_id, action)
+) -> tuple[Organization, Achievement, Role]:
+    role = authz.require(db, principal_of(user), organization_id, action)
+    organization = db.get(Organization, organization_id)
     achievement = db.get(Achievement, achievement_id)
-    if achievement is None or achievement.organization_id != organization.id:
+    if (
+        organization is None
+        or achievement is None
+        or achievement.organization_id != organization_id
+    ):
         raise NotFoundError(f"no micro-credential {achievement_id}")
-    return organization, achievement
+    return organization, achievement, role
 
 
 def _awards_url(organization: Organization, achievement: Achievement) -> str:
@@ -70,6 +82,7 @@ def _page(
     user: User,
     organization: Organization,
     achievement: Achievement,
+    role: Role,
     *,
     page: int = 1,
     values: dict[str, str] | None = None,
@@ -100,7 +113,8 @@ def _page(
         pages=pages,
         values=values or {},
         errors=errors or {},
-        can_award=achievement.state is AchievementState.PUBLISHED,
+        published=achievement.state is AchievementState.PUBLISHED,
+        can_award=role_allows(role, authz.Action.AWARD),
     )
 
 
@@ -120,12 +134,12 @@ def list_awards(
     if user is None:
         return sign_in_first(request)
     try:
-        organization, achievement = _achievement(
+        organization, achievement, role = _achievement(
             db, user, organization_id, achievement_id, authz.Action.VIEW
         )
     except NotFoundError:
         return not_found(request, user)
-    return _page(request, db, user, organization, achievement, page=page)
+    return _page(request, db, user, organization, achievement, role, page=page)
 
 
 @router.post(
@@ -149,7 +163,7 @@ def award_one(
     if user is None:
         return sign_in_first(request)
     try:
-        organization, achievement = _achievement(
+        organization, achievement, role = _achievement(
             db, user, organization_id, achievement_id, authz.Action.AWARD
         )
     except NotFoundError:
@@ -167,7 +181,15 @@ def award_one(
     errors = _award_form_errors(email, name)
     if errors:
         return _page(
-            request, db, user, organization, achievement, values=values, errors=errors, status=422
+            request,
+            db,
+            user,
+            organization,
+            achievement,
+            role,
+            values=values,
+            errors=errors,
+            status=422,
         )
     try:
         outcome = awards.issue_award(
@@ -185,7 +207,15 @@ def award_one(
         problems = exc.problems if isinstance(exc, ValidationError) else []
         errors = field_errors(problems) if problems else {"": [exc.message]}
         return _page(
-            request, db, user, organization, achievement, values=values, errors=errors, status=422
+            request,
+            db,
+            user,
+            organization,
+            achievement,
+            role,
+            values=values,
+            errors=errors,
+            status=422,
         )
     if outcome.created:
         flash(request, f"Awarded to {outcome.award.recipient_name} ({email}).", "success")
@@ -212,7 +242,7 @@ async def upload_csv(
     if user is None:
         return sign_in_first(request)
     try:
-        organization, achievement = _achievement(
+        organization, achievement, role = _achievement(
             db, user, organization_id, achievement_id, authz.Action.AWARD
         )
     except NotFoundError:
@@ -221,12 +251,12 @@ async def upload_csv(
         return error_page(request, 403, "Not allowed", exc.message, user)
     if file is None or not file.filename:
         errors = {"file": ["choose a CSV file to upload"]}
-        return _page(request, db, user, organization, achievement, errors=errors, status=422)
+        return _page(request, db, user, organization, achievement, role, errors=errors, status=422)
     ctx = page_context(request, f"user:{user.id}")
     path = await _saved_upload(file, ctx.home)
     if path is None:
         errors = {"file": [f"the file is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB"]}
-        return _page(request, db, user, organization, achievement, errors=errors, status=413)
+        return _page(request, db, user, organization, achievement, role, errors=errors, status=413)
     jobs = bulk_jobs(request)
     job = jobs.create(organization_id=organization.id, achievement_id=achievement.id)
     background.add_task(jobs.launch, job, ctx, path, bool(skip_invalid))

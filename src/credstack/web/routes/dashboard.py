@@ -17,7 +17,7 @@ from credstack.services import authz
 from credstack.services.accounts import Principal
 from credstack.services.dashboard_stats import micro_credential_stats
 from credstack.services.issuers import MAX_IMAGE_BYTES
-from credstack.store.models import OrganizationType, User
+from credstack.store.models import Organization, OrganizationType, Role, User
 from credstack.web.rendering import (
     error_page,
     field_errors,
@@ -45,6 +45,11 @@ COUNTRIES = [(code, code) for code in sorted(ISO_3166_ALPHA2)]
 def principal_of(user: User) -> Principal:
     """A signed-in person acting through the pages."""
     return Principal(user_id=user.id)
+
+
+def role_allows(role: Role, action: authz.Action) -> bool:
+    """Whether a member with ``role`` may do ``action`` (to offer only the buttons that work)."""
+    return authz.ROLE_RANK[role] >= authz.ROLE_RANK[authz.MINIMUM_ROLE[action]]
 
 
 def not_found(request: Request, user: User) -> HTMLResponse:
@@ -157,11 +162,11 @@ def organization_dashboard(
     if user is None:
         return sign_in_first(request)
     try:
-        organization = authz.organization_for(
-            db, principal_of(user), organization_id, authz.Action.VIEW
-        )
         role = authz.require(db, principal_of(user), organization_id, authz.Action.VIEW)
     except NotFoundError:
+        return not_found(request, user)
+    organization = db.get(Organization, organization_id)
+    if organization is None:
         return not_found(request, user)
     return render(
         request,
@@ -169,5 +174,6 @@ def organization_dashboard(
         user=user,
         organization=organization,
         role=role,
+        can_edit=role_allows(role, authz.Action.EDIT_ACHIEVEMENTS),
         stats=micro_credential_stats(db, organization.id),
     )
