@@ -71,7 +71,7 @@ def serve(
     from credstack.services.database import check_database, unreachable_error
     from credstack.services.mail_delivery import MailDelivery
     from credstack.settings import load_settings
-    from credstack.store.engine import create_database_engine, session_factory
+    from credstack.store.engine import create_database_engine
 
     settings = load_settings()
     if demo:
@@ -90,7 +90,7 @@ def serve(
         _seed_or_show_demo(settings, engine)
     typer.echo(f"Credstack on http://{host}:{port} (public base URL {settings.base_url})")
     # queued e-mails (claim links) go out while the server runs
-    mail = MailDelivery(session_factory(engine), ServiceContext.from_settings(settings))
+    mail = MailDelivery(engine, ServiceContext.from_settings(settings))
     mail.start()
     try:
         uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="info")

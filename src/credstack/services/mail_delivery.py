@@ -14,20 +14,29 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 
 from credstack.services.context import ServiceContext
-from credstack.services.mail import DeliveryReport, deliver_pending
+from credstack.services.mail import DeliveryReport, deliver_pending, pending
+from credstack.store.engine import SQLITE_BEGIN_IMMEDIATE, session_factory
 
 DEFAULT_INTERVAL_SECONDS = 2.0
 logger = logging.getLogger("credstack.mail")
 
 
-def deliver_once(sessions: Callable[[], Session], ctx: ServiceContext) -> DeliveryReport:
-    """One round: deliver every pending e-mail and commit what was marked sent."""
-    with sessions() as session:
+def deliver_once(engine: Engine, ctx: ServiceContext) -> DeliveryReport | None:
+    """One round: deliver every pending e-mail and commit; ``None`` when nothing was queued.
+
+    The check for pending mail is a short read; delivery then runs in a transaction that
+    takes SQLite's write lock up front (``BEGIN IMMEDIATE``), so it waits for a busy
+    writer instead of failing when its read would have to become a write.
+    """
+    with session_factory(engine)() as session:
+        if not pending(session, limit=1):
+            return None
+    writer = engine.execution_options(**{SQLITE_BEGIN_IMMEDIATE: True})
+    with session_factory(writer)() as session:
         report = deliver_pending(session, ctx)
         session.commit()
     return report
@@ -37,12 +46,9 @@ class MailDelivery:
     """A daemon thread delivering queued e-mails every ``interval`` seconds until stopped."""
 
     def __init__(
-        self,
-        sessions: Callable[[], Session],
-        ctx: ServiceContext,
-        interval: float = DEFAULT_INTERVAL_SECONDS,
+        self, engine: Engine, ctx: ServiceContext, interval: float = DEFAULT_INTERVAL_SECONDS
     ) -> None:
-        self._sessions = sessions
+        self._engine = engine
         self._ctx = ctx
         self._interval = interval
         self._stopping = threading.Event()
@@ -50,6 +56,10 @@ class MailDelivery:
 
     def start(self) -> None:
         self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Finish the round in progress (if any) and end the thread."""
@@ -60,11 +70,11 @@ class MailDelivery:
     def _run(self) -> None:
         while not self._stopping.is_set():
             try:
-                report = deliver_once(self._sessions, self._ctx)
+                report = deliver_once(self._engine, self._ctx)
             except Exception:  # keep serving: the messages stay queued for the next round
                 logger.exception("delivering queued e-mails failed; trying again shortly")
             else:
-                if report.sent or report.written or report.failed:
+                if report is not None:
                     logger.info(
                         "e-mails: %d sent, %d written, %d failed (%s)",
                         report.sent,
