@@ -11,6 +11,8 @@ import json
 import os
 import socket
 from collections.abc import Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -134,7 +136,11 @@ def test_outbox_send_writes_eml_files_and_names_the_folder(
     assert out.strip() == f"2 e-mails written to {cli_home / 'outbox'}"
     files = sorted((cli_home / "outbox").glob("*.eml"))
     assert len(files) == 2
-    assert "http://127.0.0.1:8000/claim/" in files[0].read_text(encoding="utf-8")
+    parsed = message_from_bytes(files[0].read_bytes(), policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    text_part = parsed.get_body(preferencelist=("plain",))
+    assert text_part is not None
+    assert "http://127.0.0.1:8000/claim/" in str(text_part.get_content())
 
     code, out, _ = run(capsys, "outbox", "list", "--json")
     assert {line["state"] for line in json_lines(out)} == {"sent"}
