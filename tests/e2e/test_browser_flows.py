@@ -259,7 +259,7 @@ def test_demo_tour_public_pages_and_issuer_dashboard(
     try:
         seeded = load_accounts(home)
         assert seeded is not None
-        admin, _learner = seeded.accounts
+        admin, learner = seeded.accounts
         visitor = _person(browser)
         # a public credential: verified live, with its ESCO skills and EU elements
         visitor.goto(f"{demo.base_url}/credentials/{seeded.award_ids[0]}")
@@ -289,5 +289,15 @@ def test_demo_tour_public_pages_and_issuer_dashboard(
         issued = sum(DATA_ANALYSIS in learner.earned for learner in LEARNERS)
         expect(row.get_by_role("cell").nth(1)).to_have_text(str(issued))
         screenshots.take(page, "demo university dashboard")
+        # the demo learner's wallet holds every credential she earned, accepted
+        wallet = _person(browser)
+        sign_in(wallet, demo, learner.email, learner.password)
+        wallet.goto(demo.base_url + "/wallet")
+        _expect_heading(wallet, "Your wallet")
+        cards = wallet.get_by_role("article")
+        expect(cards).to_have_count(len(LEARNERS[0].earned))
+        for name in LEARNERS[0].earned:
+            expect(cards.filter(has_text=name).locator(".badge")).to_have_text("accepted")
+        screenshots.take(wallet, "demo learner wallet")
     finally:
         demo.stop()
