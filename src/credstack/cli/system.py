@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import typer
 
@@ -88,6 +89,13 @@ def serve(
         raise ConfigurationError(f"the database is {health.state}: run 'credstack init' first")
     if demo:
         _seed_or_show_demo(settings, engine)
+        listening = f"http://{host}:{port}"
+        if settings.base_url != listening and urlsplit(settings.base_url).port != port:
+            typer.echo(
+                f"Note: links in credentials use the public base URL {settings.base_url}; "
+                f"set CREDSTACK_BASE_URL={listening} before the first start if that is "
+                "where people will open them."
+            )
     typer.echo(f"Credstack on http://{host}:{port} (public base URL {settings.base_url})")
     # queued e-mails (claim links) go out while the server runs
     mail = MailDelivery(engine, ServiceContext.from_settings(settings))
