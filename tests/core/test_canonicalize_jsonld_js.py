@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_canonicalize_corpus import CORPUS_SIZE, CredentialGenerator
+from credential_generator import CORPUS_SIZE, CredentialGenerator
 
 from credstack.core.canonicalize import canonicalize
 from credstack.core.errors import CredstackError
