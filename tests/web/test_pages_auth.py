@@ -50,6 +50,9 @@ def test_sign_up_signs_in_and_leads_to_the_organisation_form(client: TestClient)
     assert "Welcome, Grace Hopper" in form.text  # the flash, shown once
     assert "Welcome, Grace Hopper" not in client.get("/organizations/new").text
     assert "Sign out" in form.text
+    # a signed-in person reaches both sides: the credentials they hold and those they award
+    assert '<a href="/wallet">My credentials</a>' in form.text
+    assert '<a href="/dashboard">Issuer dashboard</a>' in form.text
 
 
 def test_sign_up_errors_are_shown_next_to_their_fields(client: TestClient) -> None:
