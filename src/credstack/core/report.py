@@ -34,6 +34,10 @@ CHECK_ORDER: tuple[str, ...] = (
 )
 
 
+#: what one check returns: its id, its status and the sentence shown for it
+Outcome = tuple[str, CheckStatus, str]
+
+
 @dataclass(frozen=True)
 class Check:
     """One line of the report: which check, its outcome, and a sentence a person understands."""

@@ -17,9 +17,14 @@ from credstack.core.dids import Fetch as Fetcher
 from credstack.core.errors import CredstackError, InputError
 from credstack.core.inputs import ParsedInput, parse_input
 from credstack.core.jsonld_values import node_id
-from credstack.core.report import CHECK_ORDER, CheckStatus, CredentialSummary, VerificationReport
-from credstack.core.verify_checks import (
+from credstack.core.report import (
+    CHECK_ORDER,
+    CheckStatus,
+    CredentialSummary,
     Outcome,
+    VerificationReport,
+)
+from credstack.core.verify_checks import (
     check_context,
     check_dates,
     check_issuer_trust,
@@ -27,10 +32,7 @@ from credstack.core.verify_checks import (
     check_schema,
 )
 from credstack.core.verify_proof import KeyResolver, check_proof_and_key
-from credstack.core.verify_status import check_status
-
-#: Returns the signed status list credential for a URL we host ourselves, or None.
-LocalStatusLookup = Callable[[str], dict[str, Any] | None]
+from credstack.core.verify_status import LocalStatusLookup, check_status
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,9 @@ from typing import Any
 from credstack.core.contexts import bundled_context_urls
 from credstack.core.identity import identity_matches
 from credstack.core.jsonld_values import as_list, node_id
-from credstack.core.report import CheckStatus
+from credstack.core.report import CheckStatus, Outcome
 from credstack.core.schemas import validate_credential
 from credstack.core.timestamps import format_datetime, from_numeric_date, parse_datetime
-
-Outcome = tuple[str, CheckStatus, str]
 
 VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 VC1_CONTEXT = "https://www.w3.org/2018/credentials/v1"

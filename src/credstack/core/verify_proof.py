@@ -17,9 +17,7 @@ from credstack.core.errors import DIDResolutionError
 from credstack.core.inputs import ParsedInput
 from credstack.core.jsonld_values import node_id
 from credstack.core.proofs import ProofReport, ProofResult, vcjwt, verify_proofs
-from credstack.core.report import CheckStatus
-
-Outcome = tuple[str, CheckStatus, str]
+from credstack.core.report import CheckStatus, Outcome
 
 
 @dataclass

@@ -17,12 +17,12 @@ from credstack.core.errors import CredstackError, InputError
 from credstack.core.inputs import jwt_payload, parse_credential_json
 from credstack.core.jsonld_values import as_list
 from credstack.core.proofs import ProofReport, vcjwt, verify_proofs
-from credstack.core.report import CheckStatus
+from credstack.core.report import CheckStatus, Outcome
 from credstack.core.status_list import ENTRY_TYPE
 from credstack.core.status_list import check_status as read_status
 from credstack.core.verify_proof import KeyResolver, issuer_id_of, ownership_problem
 
-Outcome = tuple[str, CheckStatus, str]
+#: Returns the signed status list credential for a URL we host ourselves, or None.
 LocalStatusLookup = Callable[[str], dict[str, Any] | None]
 
 #: Largest status list credential fetched (a 131,072-entry list is about 20 KB encoded).
