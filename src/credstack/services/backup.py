@@ -144,7 +144,10 @@ def _write_archive(
     # Owner-only from the first byte: the archive holds the master secret.
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive:
+        with (
+            os.fdopen(fd, "wb") as raw,
+            tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6) as archive,
+        ):
             _add_bytes(archive, MANIFEST, json.dumps(manifest, indent=2).encode("utf-8"))
             _add_bytes(archive, SECRET_MEMBER, secret)
             for number, (member, _, _) in enumerate(members.values(), start=1):
