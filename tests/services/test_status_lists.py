@@ -268,3 +268,34 @@ def test_attached_entries_name_their_awards(db: Session, ctx: ServiceContext) ->
     assert sorted((e.list_id, e.index, e.award_id) for e in entries) == sorted(
         (a.status_list_id, a.status_index, a.id) for a in awards
     )
+
+
+def test_a_request_whose_snapshot_went_stale_still_answers_on_sqlite(tmp_path: Path) -> None:
+    """Two first requests for a stale list on SQLite: the one that reads first but writes
+    second cannot upgrade its read transaction, so it serves the list uncached."""
+    engine = create_database_engine(f"sqlite:///{tmp_path / 'race.db'}")
+    try:
+        upgrade_to_head(engine)
+        ctx = make_context(tmp_path)
+        with Session(engine) as setup:
+            org = new_issuer(setup, ctx)
+            award = issue(setup, ctx, org, new_achievement(setup, org))
+            list_id = award.status_list_id
+            setup.commit()
+        assert list_id is not None
+        late = Session(engine)
+        late.get(StatusList, list_id)  # its read snapshot starts here
+        with Session(engine) as early:
+            early_text = publish(early, ctx, list_id)
+            early.commit()
+
+        late_text = publish(late, ctx, list_id)  # would raise "database is locked"
+        late.commit()
+        late.close()
+
+        assert json.loads(late_text)["id"] == json.loads(early_text)["id"]
+        with Session(engine) as after:
+            cached = after.get(StatusList, list_id)
+            assert cached is not None and cached.published_credential == early_text
+    finally:
+        engine.dispose()

@@ -350,10 +350,25 @@ def publish(session: Session, ctx: ServiceContext, list_id: str) -> str:
     )
     signed = sign_data_integrity(unsigned, signer.key_pair, signer.verification_method, created=now)
     text = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
-    status_list.published_credential = text
-    status_list.published_revision = status_list.revision
-    session.flush()
+    _cache(session, status_list, text)
     return text
+
+
+def _cache(session: Session, status_list: StatusList, text: str) -> None:
+    """Keep the signed text for the next requests, if the database lets us right now.
+
+    Caching is an optimisation, never a reason to fail a verifier's request. On SQLite
+    a request's read transaction cannot become a write while another request writes the
+    same list (one writer; a stale snapshot cannot be upgraded): the write then fails
+    inside its SAVEPOINT, is dropped, and this response is served uncached (the next
+    request will find the other request's copy).
+    """
+    try:
+        with session.begin_nested():
+            status_list.published_credential = text
+            status_list.published_revision = status_list.revision
+    except OperationalError:
+        session.expire(status_list)  # discard the unsaved cache, keep the transaction
 
 
 def status_list_document(session: Session, ctx: ServiceContext, list_id: str) -> StatusListDocument:
