@@ -9,6 +9,7 @@ may be secured as Data Integrity JSON or as a VC-JWT, like any credential.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -46,10 +47,8 @@ def check_status(
     entries = as_list(credential.get("credentialStatus"))
     if not entries:
         return ("status", CheckStatus.SKIP, "no status entry: the issuer cannot revoke it")
-    outcomes = [
-        _check_one(credential, entry, fetch, local_status, resolver, loader, now)
-        for entry in entries
-    ]
+    sources = _ListSources(fetch, local_status, resolver, loader, now)
+    outcomes = [_check_one(credential, entry, sources) for entry in entries]
     for worst in (CheckStatus.FAIL, CheckStatus.WARN):
         found = [message for _, status, message in outcomes if status is worst]
         if found:
@@ -57,15 +56,18 @@ def check_status(
     return ("status", CheckStatus.PASS, "; ".join(message for _, _, message in outcomes))
 
 
-def _check_one(
-    credential: dict[str, Any],
-    entry: object,
-    fetch: Callable[[str], bytes],
-    local_status: LocalStatusLookup | None,
-    resolver: KeyResolver,
-    loader: DocumentLoader | None,
-    now: datetime,
-) -> Outcome:
+@dataclass(frozen=True)
+class _ListSources:
+    """Where status lists come from and how their proofs are checked, for every entry."""
+
+    fetch: Callable[[str], bytes]
+    local_status: LocalStatusLookup | None
+    resolver: KeyResolver
+    loader: DocumentLoader | None
+    now: datetime
+
+
+def _check_one(credential: dict[str, Any], entry: object, sources: _ListSources) -> Outcome:
     if not isinstance(entry, dict):
         return ("status", CheckStatus.FAIL, "credentialStatus must be an object")
     kind = entry.get("type")
@@ -76,32 +78,29 @@ def _check_one(
             f"status type {kind!r} is not supported, so that status was not checked",
         )
     try:
-        return _check_entry(credential, entry, fetch, local_status, resolver, loader, now)
+        return _check_entry(credential, entry, sources)
     except CredstackError as exc:
         return ("status", CheckStatus.FAIL, f"status could not be checked: {exc}")
 
 
 def _check_entry(
-    credential: dict[str, Any],
-    entry: dict[str, Any],
-    fetch: Callable[[str], bytes],
-    local_status: LocalStatusLookup | None,
-    resolver: KeyResolver,
-    loader: DocumentLoader | None,
-    now: datetime,
+    credential: dict[str, Any], entry: dict[str, Any], sources: _ListSources
 ) -> Outcome:
     url = entry.get("statusListCredential")
     if not isinstance(url, str) or not url:
         return ("status", CheckStatus.FAIL, "credentialStatus names no statusListCredential")
-    list_credential = local_status(url) if local_status is not None else None
+    local = sources.local_status
+    list_credential = local(url) if local is not None else None
     token: str | None = None
     if list_credential is None:
-        list_credential, token = _fetch_list(url, fetch)
+        list_credential, token = _fetch_list(url, sources.fetch)
     proofs: ProofReport
     if token is not None:
-        proofs = vcjwt.verify_vc_jwt(token, resolve=resolver)
+        proofs = vcjwt.verify_vc_jwt(token, resolve=sources.resolver)
     else:
-        proofs = verify_proofs(list_credential, resolve=resolver, loader=loader, now=now)
+        proofs = verify_proofs(
+            list_credential, resolve=sources.resolver, loader=sources.loader, now=sources.now
+        )
     if not proofs.verified:
         return ("status", CheckStatus.FAIL, f"the status list at {url} is not validly signed")
     issuer = issuer_id_of(credential)
@@ -115,7 +114,7 @@ def _check_entry(
             f"the status list at {url} was not signed by the credential's issuer {issuer}: "
             + "; ".join(str(p) for p in problems),
         )
-    result = read_status(entry, list_credential, now=now)
+    result = read_status(entry, list_credential, now=sources.now)
     state = {"revocation": "revoked", "suspension": "suspended"}.get(
         result.purpose, f"flagged for {result.purpose}"
     )
