@@ -1,4 +1,4 @@
-"""Where the published standards artefacts live, for the key/DID/proof tests.
+"""Where the published standards artefacts live, for every core test that reads them.
 
 ``CREDSTACK_SHARED`` points at the shared folder; by default it is the ``shared`` folder
 beside the repository. Tests that need it skip with a clear reason when it is missing.

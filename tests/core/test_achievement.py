@@ -5,11 +5,10 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-import os
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
+from proof_vectors import REPO_ROOT, SHARED
 
 from credstack.core.achievement import (
     AchievementDefinition,
@@ -29,10 +28,8 @@ from credstack.core.achievement_parts import (
 from credstack.core.durations import add_duration, parse_duration
 from credstack.core.errors import InputError, ValidationError
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO_ROOT / "examples" / "micro-credential.yaml"
 DOCS = REPO_ROOT / "docs" / "micro-credentials.md"
-SHARED = Path(os.environ.get("CREDSTACK_SHARED", REPO_ROOT.parent / "shared"))
 ESCO_SKILLS = SHARED / "data" / "esco" / "skills_en.csv.gz"
 ONET = SHARED / "data" / "onet"
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from credential_generator import CORPUS_SIZE, CredentialGenerator
+from proof_vectors import SHARED
 
 from credstack.core.canonicalize import canonicalize
 from credstack.core.errors import CredstackError
@@ -88,7 +89,7 @@ def test_unsafe_documents_are_rejected_by_both() -> None:
 
 
 def test_published_examples_match_jsonld_js() -> None:
-    shared = Path(os.environ.get("CREDSTACK_SHARED", REPO_ROOT.parent / "shared"))
+    shared = SHARED
     folder = shared / "standards" / "examples" / "1edtech-ob-v3p0-spec"
     if not folder.is_dir():
         pytest.skip("shared standards examples not found")

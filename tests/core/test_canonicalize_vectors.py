@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from proof_vectors import SHARED
 
 from credstack.core.canonicalize import canonicalize, canonicalize_general
 from credstack.core.contexts import offline_loader
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("CREDSTACK_SHARED", REPO_ROOT.parent / "shared"))
 VECTORS = SHARED / "standards" / "test-vectors"
 EDDSA = VECTORS / "w3c-vc-di-eddsa"
 

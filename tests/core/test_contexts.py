@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-from pathlib import Path
 
 import pytest
+from proof_vectors import SHARED
 
 from credstack.core import contexts
 from credstack.core.contexts import (
@@ -18,8 +17,6 @@ from credstack.core.contexts import (
 )
 from credstack.core.errors import ContextError
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("CREDSTACK_SHARED", REPO_ROOT.parent / "shared"))
 STANDARD_CONTEXTS = SHARED / "standards" / "contexts"
 
 OB_303 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"

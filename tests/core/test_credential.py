@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from proof_vectors import REPO_ROOT, SHARED
 
 from credstack.core.achievement import AchievementDefinition, parse_definition
 from credstack.core.canonicalize import canonicalize
@@ -27,9 +26,7 @@ from credstack.core.keys import Ed25519KeyPair
 from credstack.core.proofs import sign_data_integrity, verify_proofs
 from credstack.core.schemas import validate_credential
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO_ROOT / "examples" / "micro-credential.yaml"
-SHARED = Path(os.environ.get("CREDSTACK_SHARED", REPO_ROOT.parent / "shared"))
 OB_SCHEMA = SHARED / "standards" / "schemas" / "1edtech-ob-v3p0" / "achievementcredential.json"
 KEY = Ed25519KeyPair.from_seed(bytes(range(32)))
 DID = did_key_for(KEY.public_multibase)

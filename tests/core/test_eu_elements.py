@@ -5,12 +5,11 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
+from proof_vectors import REPO_ROOT, SHARED
 
 from credstack.core.achievement import parse_definition
 from credstack.core.credential import achievement_json
@@ -24,9 +23,7 @@ from credstack.core.eu_elements import (
 )
 from credstack.core.eu_vocabularies import find_concept, vocabulary, vocabulary_names
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO_ROOT / "examples" / "micro-credential.yaml"
-SHARED = Path(os.environ.get("CREDSTACK_SHARED", REPO_ROOT.parent / "shared"))
 EU_CSVS = SHARED / "data" / "eu-vocabularies"
 SHIPPED = (
     REPO_ROOT / "src" / "credstack" / "core" / "data" / "vocabularies" / "eu_vocabularies.json"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import jsonschema
 import pytest
 import referencing.exceptions
+from proof_vectors import REPO_ROOT, SHARED
 
 from credstack.core import schemas
 from credstack.core.errors import ConfigurationError
@@ -27,8 +27,6 @@ from credstack.core.schemas import (
     validate_profile,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("CREDSTACK_SHARED", REPO_ROOT.parent / "shared"))
 STANDARDS = SHARED / "standards"
 EXAMPLES = STANDARDS / "examples" / "1edtech-ob-v3p0-spec"
 SIGNED_VECTOR = STANDARDS / "test-vectors" / "1edtech-ob-v3p0-ldp" / "signed-credential.json"

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import random
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from proof_vectors import SHARED
 
 from credstack.core.errors import StatusListError
 from credstack.core.multibase import b64url_encode
@@ -27,8 +26,6 @@ from credstack.core.status_list import (
     status_list_entry,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("CREDSTACK_SHARED", REPO_ROOT.parent / "shared"))
 VECTORS = SHARED / "standards" / "test-vectors" / "bitstring-status-list"
 
 needs_vectors = pytest.mark.skipif(
