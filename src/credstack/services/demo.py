@@ -117,6 +117,9 @@ def seed_demo(session: Session, ctx: ServiceContext) -> DemoAccounts:
                 ctx,
                 issuer_slug=demo_issuer.slug,
                 definition=definition_from_mapping(definition),
+                # drawn instantly; a PNG badge is pure-Python pixel work (~1 s each), and
+                # /healthz must answer within 20 s of the first start
+                default_image_format="svg",
             )
             achievements.publish(session, ctx, created.id)
             by_name[created.name] = created.id
