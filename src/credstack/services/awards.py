@@ -45,7 +45,7 @@ from credstack.services.achievements import definition_of, get
 from credstack.services.context import ServiceContext
 from credstack.services.issuers import issuer_profile_json
 from credstack.services.keys import Signer, active_signer
-from credstack.services.mail import queue_claim_email
+from credstack.services.mail import queue_claim_emails
 from credstack.services.status_lists import allocate, attach
 from credstack.store.models import (
     AchievementState,
@@ -348,8 +348,7 @@ def _issue_new(
     attach(session, [(a, row["id"]) for a, row in zip(allocations, rows, strict=True)])
     session.execute(insert(Event), [_issued_event(ctx, issuance, row, now) for row in rows])
     new_awards = session.scalars(select(Award).where(Award.id.in_([row["id"] for row in rows])))
-    for award in new_awards:
-        queue_claim_email(session, ctx, award)
+    queue_claim_emails(session, ctx, new_awards.all())
     return {(row["recipient_email"], row["external_id"]): row["id"] for row in rows}
 
 
