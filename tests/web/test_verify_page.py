@@ -142,3 +142,22 @@ def test_uploaded_baked_svg_and_pasted_jwt_are_verified(
     db.commit()
     response = submit(client, text=jwt)
     assert "Verified</h2>" in response.text and "Not verified" not in response.text
+
+
+def test_claimed_facts_of_a_failed_credential_are_marked_and_never_made_links(
+    client: TestClient, award: Award
+) -> None:
+    credential = json.loads(award.credential)
+    credential["id"] = "javascript:alert(document.cookie)"
+    response = submit(client, text=json.dumps(credential))
+    assert "Not verified</h2>" in response.text
+    assert "They could not be confirmed" in response.text
+    assert 'href="javascript:' not in response.text
+    assert "javascript:alert(document.cookie)" in response.text  # shown, as text
+
+
+def test_verified_credential_links_its_https_id(client: TestClient, award: Award) -> None:
+    response = submit(client, text=award.credential)
+    credential_id = json.loads(award.credential)["id"]
+    assert f'<a href="{credential_id}"' in response.text
+    assert "They could not be confirmed" not in response.text

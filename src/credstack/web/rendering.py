@@ -33,6 +33,22 @@ environment = Environment(
 )
 
 
+def link_target(url: object) -> str | None:
+    """``url`` when a browser may follow it (http, https, mailto), else None.
+
+    Autoescaping stops markup, not ``javascript:`` or ``data:`` links: a credential we are
+    asked to verify can carry any text as its ``id``, so every link built from credential
+    data goes through this filter and is shown as plain text when it is not safe.
+    """
+    if not isinstance(url, str):
+        return None
+    scheme = url.split(":", 1)[0].strip().lower() if ":" in url else ""
+    return url if scheme in {"http", "https", "mailto"} else None
+
+
+environment.filters["link_target"] = link_target
+
+
 def flash(request: Request, message: str, kind: str = "info") -> None:
     """Queue a message for the next page this browser renders (after a redirect)."""
     if kind not in FLASH_KINDS:
