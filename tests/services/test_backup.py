@@ -14,6 +14,7 @@ import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -165,10 +166,9 @@ def test_restore_on_a_fresh_sqlite_home_writes_the_secret_and_the_keys_sign(
 
 
 @pytest.fixture
-def postgres_url(postgres_schemas: object) -> Iterator[str]:
-    from conftest import PostgresSchemas
-
-    assert isinstance(postgres_schemas, PostgresSchemas)
+def postgres_url(postgres_schemas: Any) -> Iterator[str]:
+    # typed loosely: importing the fixture's class from "conftest" is ambiguous when the
+    # whole suite runs (tests/interop has a conftest module too)
     schema = postgres_schemas.create("restore")
     yield postgres_schemas.url_for(schema)
     postgres_schemas.drop(schema)
