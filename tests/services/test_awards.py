@@ -7,7 +7,9 @@ Credentials are verified with the real core verifier, status list included.
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, datetime
+from pathlib import Path
 
 import award_fixtures
 import pytest
@@ -19,7 +21,7 @@ from credstack.core.identity import identity_matches
 from credstack.core.report import CheckStatus
 from credstack.services import achievements
 from credstack.services.audit import list_events
-from credstack.services.awards import issue_award
+from credstack.services.awards import issue_award, new_award_id
 from credstack.services.context import ServiceContext
 from credstack.services.issuers import create_issuer
 from credstack.services.revocation import revoke
@@ -182,3 +184,16 @@ def test_an_expiry_before_the_issue_date_is_refused(
             db, ctx, achievement_id=achievement_id, email="a@b.example", name="A",
             issued=datetime(2026, 4, 1, tzinfo=UTC), expires=datetime(2026, 3, 1, tzinfo=UTC),
         )  # fmt: skip
+
+
+def test_award_ids_never_start_with_a_dash_so_the_cli_can_take_them(tmp_path: Path) -> None:
+    ctx = ServiceContext(
+        base_url="http://127.0.0.1:8000",
+        master_secret=b"x" * 32,
+        home=tmp_path,
+        rng=random.Random(1),
+    )
+    ids = [new_award_id(ctx) for _ in range(2000)]
+    assert all(i[0].isalnum() for i in ids)
+    assert len(set(ids)) == len(ids)
+    assert all(len(i) == 22 for i in ids)

@@ -297,7 +297,7 @@ def _issue_new(
     rows: list[dict[str, Any]] = []
     unsigned: list[dict[str, Any]] = []
     for request, allocation in zip(requests, allocations, strict=True):
-        award_id = _random_token(ctx, 16)
+        award_id = new_award_id(ctx)
         learner_id, learner_did = learners[request.email]
         valid_from = request.issued or now
         valid_until = request.expires or expiry_for(issuance.definition, valid_from)
@@ -369,6 +369,18 @@ def _issued_event(
             "verification_method": issuance.signer.verification_method,
         },
     }
+
+
+def new_award_id(ctx: ServiceContext) -> str:
+    """An unguessable award id (128 random bits) that never starts with ``-``.
+
+    The id is typed on command lines (``award revoke ID``), where a leading dash would be
+    read as an option, so the first character is redrawn until it is a letter or digit.
+    """
+    while True:
+        award_id = _random_token(ctx, 16)
+        if award_id[0].isalnum():
+            return award_id
 
 
 def _random_token(ctx: ServiceContext, size: int) -> str:
