@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from issued_awards import issue, make_context, new_achievement, new_issuer
 from sqlalchemy.orm import Session
 
 from credstack.core.badge_image import default_badge_png, default_badge_svg
@@ -27,6 +26,7 @@ from credstack.services.renderings import (
 from credstack.services.revocation import revoke
 from credstack.services.status_lists import publish
 from credstack.store.models import Award
+from issued_awards import issue, make_context, new_achievement, new_issuer
 
 ISSUER_PNG = default_badge_png("Issuer artwork", "Acme", "artwork-seed")
 ISSUER_SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><circle r="4"/></svg>'
