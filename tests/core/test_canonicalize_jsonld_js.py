@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -20,20 +19,21 @@ from proof_vectors import SHARED
 
 from credstack.core.canonicalize import canonicalize
 from credstack.core.errors import CredstackError
+from js_toolchain import NODE_MODULES, ensure_js_reference
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
-NODE_MODULES = REPO_ROOT / "tests" / "interop" / "js" / "node_modules"
 CONTEXTS = REPO_ROOT / "src" / "credstack" / "core" / "data" / "contexts"
-NODE = shutil.which("node")
+NODE: str | None = None
 
-pytestmark = [
-    pytest.mark.interop,
-    pytest.mark.skipif(
-        NODE is None or not (NODE_MODULES / "jsonld").is_dir(),
-        reason="node and tests/interop/js/node_modules (npm ci) are needed for jsonld.js",
-    ),
-]
+pytestmark = pytest.mark.interop
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _node() -> None:
+    """Install the pinned jsonld.js (npm ci) if needed; skip locally / fail in CI without it."""
+    global NODE
+    NODE = ensure_js_reference()
 
 
 def _jsonld_js(documents: list[dict[str, Any]]) -> list[dict[str, str]]:
