@@ -7,13 +7,12 @@ PostgreSQL schema) because CLI commands really commit.
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from cli_runner import run
 
 from credstack.cli.main import main
 
@@ -28,34 +27,11 @@ ISSUER = [
 ]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def cli_home(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
-    """A fresh CREDSTACK_HOME (and database), initialised, with the issuer ``exu``."""
-    for name in list(os.environ):
-        if name.startswith("CREDSTACK_") and name != "CREDSTACK_TEST_DATABASE_URL":
-            monkeypatch.delenv(name)
-    home = tmp_path / "home"
-    monkeypatch.setenv("CREDSTACK_HOME", str(home))
-    schema = None
-    schemas = None
-    if request.param == "postgresql":
-        schemas = request.getfixturevalue("postgres_schemas")
-        schema = schemas.create("achievementcli")
-        monkeypatch.setenv("CREDSTACK_DATABASE_URL", schemas.url_for(schema))
-    assert main(["init"]) == 0
+@pytest.fixture
+def cli_home(cli_home: Path) -> Path:
+    """The shared initialised home, with the issuer the tests award under."""
     assert main(ISSUER) == 0
-    yield home
-    if schemas is not None and schema is not None:
-        schemas.drop(schema)
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return cli_home
 
 
 def json_lines(text: str) -> list[dict[str, Any]]:

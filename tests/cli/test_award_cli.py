@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_runner import run
 
 from credstack.cli.main import main
 
@@ -20,13 +21,6 @@ ISSUER = [
     *("issuer", "create", "--name", "Example University", "--type", "university"),
     *("--url", "https://www.example-university.eu", "--country", "NL", "--slug", "exu"),
 ]
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -7,15 +7,13 @@ PostgreSQL schema) because CLI commands really commit.
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runner import run
 
-from credstack.cli.main import main
 from credstack.cli.unit_of_work import unit_of_work
 from credstack.core.errors import FetchError
 from credstack.core.inputs import parse_input
@@ -25,28 +23,6 @@ from credstack.services.awards import issue_award
 from credstack.services.revocation import get_award
 from credstack.services.status_lists import publish
 from issued_awards import issue, new_achievement, new_issuer
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def cli_home(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
-    """A fresh CREDSTACK_HOME (and database), initialised with ``credstack init``."""
-    for name in list(os.environ):
-        if name.startswith("CREDSTACK_") and name != "CREDSTACK_TEST_DATABASE_URL":
-            monkeypatch.delenv(name)
-    home = tmp_path / "home"
-    monkeypatch.setenv("CREDSTACK_HOME", str(home))
-    schema = None
-    schemas = None
-    if request.param == "postgresql":
-        schemas = request.getfixturevalue("postgres_schemas")
-        schema = schemas.create("awardcli")
-        monkeypatch.setenv("CREDSTACK_DATABASE_URL", schemas.url_for(schema))
-    assert main(["init"]) == 0
-    yield home
-    if schemas is not None and schema is not None:
-        schemas.drop(schema)
 
 
 @pytest.fixture
@@ -65,13 +41,6 @@ def awards(cli_home: Path) -> dict[str, Any]:
             )
         }
     return {"ids": ids, "first": first.id, "second": second.id}
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def json_lines(text: str) -> list[dict[str, Any]]:

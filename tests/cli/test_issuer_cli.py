@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runner import run
 
-from credstack.cli.main import main
 from credstack.cli.unit_of_work import unit_of_work
 from credstack.services.issuers import get_issuer
 
@@ -23,35 +22,6 @@ CREATE = [
     *("issuer", "create", "--name", "Acme Academy", "--type", "company"),
     *("--url", "https://acme.example", "--country", "nl"),
 ]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def cli_home(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
-    """A fresh CREDSTACK_HOME (and database), initialised with ``credstack init``."""
-    for name in list(os.environ):
-        if name.startswith("CREDSTACK_") and name != "CREDSTACK_TEST_DATABASE_URL":
-            monkeypatch.delenv(name)
-    home = tmp_path / "home"
-    monkeypatch.setenv("CREDSTACK_HOME", str(home))
-    schema = None
-    schemas = None
-    if request.param == "postgresql":
-        schemas = request.getfixturevalue("postgres_schemas")
-        schema = schemas.create("issuercli")
-        monkeypatch.setenv("CREDSTACK_DATABASE_URL", schemas.url_for(schema))
-    assert main(["init"]) == 0
-    yield home
-    if schemas is not None and schema is not None:
-        schemas.drop(schema)
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def json_lines(text: str) -> list[dict[str, Any]]:

@@ -8,9 +8,7 @@ aiosmtpd server on 127.0.0.1.
 from __future__ import annotations
 
 import json
-import os
 import socket
-from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -19,35 +17,13 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
+from cli_runner import run
 from sqlalchemy import select
 
-from credstack.cli.main import main
 from credstack.cli.unit_of_work import unit_of_work
 from credstack.services.mail import queue_claim_email
 from credstack.store.models import Achievement, Organization
 from issued_awards import issue, new_achievement, new_issuer
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def cli_home(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
-    """A fresh CREDSTACK_HOME (and database), initialised with ``credstack init``."""
-    for name in list(os.environ):
-        if name.startswith("CREDSTACK_") and name != "CREDSTACK_TEST_DATABASE_URL":
-            monkeypatch.delenv(name)
-    home = tmp_path / "home"
-    monkeypatch.setenv("CREDSTACK_HOME", str(home))
-    schema = None
-    schemas = None
-    if request.param == "postgresql":
-        schemas = request.getfixturevalue("postgres_schemas")
-        schema = schemas.create("opcli")
-        monkeypatch.setenv("CREDSTACK_DATABASE_URL", schemas.url_for(schema))
-    assert main(["init"]) == 0
-    yield home
-    if schemas is not None and schema is not None:
-        schemas.drop(schema)
 
 
 @pytest.fixture
@@ -62,13 +38,6 @@ def award_ids(cli_home: Path) -> list[str]:
             queue_claim_email(session, ctx, award)
             ids.append(award.id)
     return ids
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def json_lines(text: str) -> list[dict[str, Any]]:

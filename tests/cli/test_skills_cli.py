@@ -7,45 +7,14 @@ PostgreSQL schema) because the command really commits.
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_runner import run
 from sqlalchemy import func, select
 
-from credstack.cli.main import main
 from credstack.cli.unit_of_work import unit_of_work
 from credstack.store.models import Framework, Skill
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def cli_home(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
-    """A fresh CREDSTACK_HOME (and database), initialised with ``credstack init``."""
-    for name in list(os.environ):
-        if name.startswith("CREDSTACK_") and name != "CREDSTACK_TEST_DATABASE_URL":
-            monkeypatch.delenv(name)
-    home = tmp_path / "home"
-    monkeypatch.setenv("CREDSTACK_HOME", str(home))
-    schema = None
-    schemas = None
-    if request.param == "postgresql":
-        schemas = request.getfixturevalue("postgres_schemas")
-        schema = schemas.create("skillscli")
-        monkeypatch.setenv("CREDSTACK_DATABASE_URL", schemas.url_for(schema))
-    assert main(["init"]) == 0
-    yield home
-    if schemas is not None and schema is not None:
-        schemas.drop(schema)
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_import_both_frameworks_json_then_rerun(
