@@ -93,6 +93,40 @@ def _new_id(ctx: ServiceContext) -> str:
     return str(uuid.UUID(int=ctx.rng.getrandbits(128), version=4))
 
 
+def _add_draft(
+    session: Session,
+    ctx: ServiceContext,
+    *,
+    achievement_id: str,
+    organization_id: str,
+    lineage_id: str,
+    version: int,
+    defn: AchievementDefinition,
+    image: tuple[bytes | None, str | None],
+) -> Achievement:
+    """Insert one draft version of a definition, with its skills linked."""
+    now = ctx.now()
+    draft = Achievement(
+        id=achievement_id,
+        organization_id=organization_id,
+        lineage_id=lineage_id,
+        version=version,
+        name=defn.name,
+        state=AchievementState.DRAFT,
+        definition=definition_to_mapping(defn),
+        achievement_json=None,
+        eu_micro_credential=defn.eu_micro_credential,
+        image=image[0],
+        image_mime=image[1],
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(draft)
+    session.flush()
+    link_skills(session, draft.id, defn.skills)
+    return draft
+
+
 def create_achievement(
     session: Session,
     ctx: ServiceContext,
@@ -114,26 +148,17 @@ def create_achievement(
         stored_image, stored_mime = image, sniff_image(image, image_mime)
     else:
         stored_image, stored_mime = default_image(defn, organization, default_image_format)
-    now = ctx.now()
     achievement_id = _new_id(ctx)
-    achievement = Achievement(
-        id=achievement_id,
+    achievement = _add_draft(
+        session,
+        ctx,
+        achievement_id=achievement_id,
         organization_id=organization.id,
         lineage_id=achievement_id,
         version=1,
-        name=defn.name,
-        state=AchievementState.DRAFT,
-        definition=definition_to_mapping(defn),
-        achievement_json=None,
-        eu_micro_credential=defn.eu_micro_credential,
-        image=stored_image,
-        image_mime=stored_mime,
-        created_at=now,
-        updated_at=now,
+        defn=defn,
+        image=(stored_image, stored_mime),
     )
-    session.add(achievement)
-    session.flush()
-    link_skills(session, achievement.id, defn.skills)
     audit.record(
         session,
         ctx,
@@ -285,26 +310,16 @@ def update(
             Achievement.lineage_id == achievement.lineage_id
         )
     )
-    stored_image, stored_mime = new_image or (achievement.image, achievement.image_mime)
-    now = ctx.now()
-    version = Achievement(
-        id=_new_id(ctx),
+    version = _add_draft(
+        session,
+        ctx,
+        achievement_id=_new_id(ctx),
         organization_id=achievement.organization_id,
         lineage_id=achievement.lineage_id,
         version=(latest or achievement.version) + 1,
-        name=defn.name,
-        state=AchievementState.DRAFT,
-        definition=definition_to_mapping(defn),
-        achievement_json=None,
-        eu_micro_credential=defn.eu_micro_credential,
-        image=stored_image,
-        image_mime=stored_mime,
-        created_at=now,
-        updated_at=now,
+        defn=defn,
+        image=new_image or (achievement.image, achievement.image_mime),
     )
-    session.add(version)
-    session.flush()
-    link_skills(session, version.id, defn.skills)
     audit.record(
         session,
         ctx,
