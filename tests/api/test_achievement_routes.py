@@ -13,9 +13,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from credstack.services import achievements
+from credstack.services.achievements import lifecycle as achievements
 from credstack.services.context import ServiceContext
-from credstack.services.issuers import create_issuer
+from credstack.services.issuers.profiles import create_issuer
 from credstack.settings import Settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "micro-credential.yaml"

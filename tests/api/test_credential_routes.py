@@ -21,7 +21,7 @@ from credstack.core.errors import FetchError
 from credstack.core.inputs import parse_input
 from credstack.core.verify import VerifyOptions, verify
 from credstack.services.context import ServiceContext
-from credstack.services.revocation import revoke
+from credstack.services.revocation.revoke import revoke
 from credstack.settings import Settings
 from credstack.store.models import Award
 from issued_awards import issue, new_achievement, new_issuer

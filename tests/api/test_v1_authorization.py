@@ -1,6 +1,6 @@
 """The authorisation matrix: every role x every /api/v1 route x own and other organisation.
 
-A member may do what the role table of ``services.authz`` allows (else 403); nobody sees
+A member may do what the role table of ``services.accounts.authz`` allows (else 403); nobody sees
 another organisation's things (404, as for an id that does not exist); anonymous callers
 get 401. Each case runs on a fresh world inside a rolled-back transaction.
 """
@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 from v1_world import EXAMPLE, Org, World, build_world, session_client
 
-from credstack.services.authz import MINIMUM_ROLE, ROLE_RANK, Action
+from credstack.services.accounts.authz import MINIMUM_ROLE, ROLE_RANK, Action
 from credstack.settings import Settings
 from credstack.store.models import Role
 

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session
 from v1_world import build_world, session_client
 
-from credstack.services.bulk_jobs import BulkJobs
+from credstack.services.issuing.bulk_jobs import BulkJobs
 from credstack.settings import Settings
 from credstack.store.models import BulkJobRecord
 

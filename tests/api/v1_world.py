@@ -14,9 +14,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from credstack.services import accounts, achievements, authz, awards, tokens
-from credstack.services.accounts import Principal
+from credstack.services.accounts import authz, tokens
+from credstack.services.accounts import users as accounts
+from credstack.services.accounts.users import Principal
+from credstack.services.achievements import lifecycle as achievements
 from credstack.services.context import ServiceContext
+from credstack.services.issuing import awards
 from credstack.settings import Settings
 from credstack.store.models import Role, User
 from credstack.web.sessions import SESSION_COOKIE, encode_cookie, session_key

@@ -164,7 +164,7 @@ def test_images_from_option_from_the_file_or_generated(
     cli_home: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     from credstack.cli.unit_of_work import unit_of_work
-    from credstack.services.achievements import get
+    from credstack.services.achievements.lifecycle import get
 
     (tmp_path / "badge.png").write_bytes(PNG_1X1)
     local = write_definition(tmp_path, image="badge.png")

@@ -18,10 +18,10 @@ from credstack.cli.unit_of_work import unit_of_work
 from credstack.core.errors import FetchError
 from credstack.core.inputs import parse_input
 from credstack.core.verify import VerifyOptions, verify
-from credstack.services import achievements
-from credstack.services.awards import issue_award
-from credstack.services.revocation import get_award
-from credstack.services.status_lists import publish
+from credstack.services.achievements import lifecycle as achievements
+from credstack.services.issuing.awards import issue_award
+from credstack.services.revocation.revoke import get_award
+from credstack.services.revocation.status_lists import publish
 from issued_awards import issue, new_achievement, new_issuer
 
 

@@ -15,7 +15,7 @@ import pytest
 from cli_runner import run
 
 from credstack.cli.unit_of_work import unit_of_work
-from credstack.services.issuers import get_issuer
+from credstack.services.issuers.profiles import get_issuer
 
 PNG_HEADER = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 CREATE = [

@@ -17,8 +17,8 @@ from browser_harness import RunningServer, Screenshots, link_in, start_server
 from pypdf import PdfReader
 
 from credstack.core.baking import bake_png, extract_png
-from credstack.services.demo import load_accounts
-from credstack.services.demo_catalogue import DATA_ANALYSIS, ISSUERS, LEARNERS, REVOKED
+from credstack.services.operations.demo import load_accounts
+from credstack.services.operations.demo_catalogue import DATA_ANALYSIS, ISSUERS, LEARNERS, REVOKED
 
 pytestmark = pytest.mark.browser
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from browser_harness import HEALTH_DEADLINE_SECONDS, http_get, link_in, run_cli, start_server
 
-from credstack.services.demo import load_accounts
-from credstack.services.demo_catalogue import LEARNERS
+from credstack.services.operations.demo import load_accounts
+from credstack.services.operations.demo_catalogue import LEARNERS
 
 
 def _counts(database: Path) -> tuple[int, int, int]:

@@ -37,7 +37,7 @@ from credstack.core.errors import FetchError
 from credstack.core.fetching import FetchPolicy
 from credstack.core.report import CheckStatus
 from credstack.core.verify import VerifyOptions, verify
-from credstack.services.fetcher import HttpFetcher
+from credstack.services.verification.fetcher import HttpFetcher
 from credstack.settings import load_settings
 from credstack.store.engine import create_database_engine
 from credstack.store.models import Award

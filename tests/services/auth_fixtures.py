@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from credstack.services import accounts, authz
-from credstack.services.accounts import Principal
+from credstack.services.accounts import authz
+from credstack.services.accounts import users as accounts
+from credstack.services.accounts.users import Principal
 from credstack.services.context import ServiceContext
 from credstack.store.models import Organization, Role, User
 from issued_awards import make_context

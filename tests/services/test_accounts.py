@@ -7,7 +7,7 @@ from auth_fixtures import PASSWORD, ctx, organization, person
 from sqlalchemy.orm import Session
 
 from credstack.core.errors import AuthenticationError, ConflictError, ValidationError
-from credstack.services import accounts
+from credstack.services.accounts import users as accounts
 from credstack.services.context import ServiceContext
 from credstack.store.models import Role
 

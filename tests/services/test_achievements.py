@@ -26,12 +26,12 @@ from credstack.core.proofs import sign_data_integrity
 from credstack.core.report import CheckStatus
 from credstack.core.schemas import validate_credential
 from credstack.core.verify import VerifyOptions, verify
-from credstack.services import achievements
+from credstack.services.achievements import lifecycle as achievements
 from credstack.services.audit import list_events
 from credstack.services.context import ServiceContext
-from credstack.services.issuers import create_issuer, issuer_profile_json
-from credstack.services.keys import active_signer
-from credstack.services.skills_catalog import achievement_skills
+from credstack.services.issuers.keys import active_signer
+from credstack.services.issuers.profiles import create_issuer, issuer_profile_json
+from credstack.services.skills.catalog import achievement_skills
 from credstack.store.models import AchievementState, Framework, Skill
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "micro-credential.yaml"
@@ -80,7 +80,7 @@ def as_yaml(data: dict[str, Any]) -> str:
 
 
 def credential_around(ctx: ServiceContext, db: Session, slug: str, achievement: Any) -> Any:
-    from credstack.services.issuers import get_issuer
+    from credstack.services.issuers.profiles import get_issuer
 
     return build_achievement_credential(
         credential_id=ctx.url("/credentials/test-1"),
@@ -165,7 +165,7 @@ def test_published_json_is_valid_ob3_inside_a_credential_and_canonicalizes(
 def test_a_credential_for_the_published_achievement_signs_and_verifies(
     db: Session, ctx: ServiceContext, issuer: str
 ) -> None:
-    from credstack.services.issuers import get_issuer
+    from credstack.services.issuers.profiles import get_issuer
 
     draft = achievements.create_achievement(
         db, ctx, issuer_slug=issuer, definition=EXAMPLE.read_text(encoding="utf-8")

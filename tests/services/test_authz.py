@@ -7,9 +7,9 @@ from auth_fixtures import add, ctx, organization, person
 from sqlalchemy.orm import Session
 
 from credstack.core.errors import ConflictError, NotFoundError, PermissionDeniedError
-from credstack.services import authz
-from credstack.services.accounts import Principal
-from credstack.services.authz import Action
+from credstack.services.accounts import authz
+from credstack.services.accounts.authz import Action
+from credstack.services.accounts.users import Principal
 from credstack.services.context import ServiceContext
 from credstack.store.models import Role
 

@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 from credstack.core.errors import ConflictError, InputError
 from credstack.core.identity import identity_matches
 from credstack.core.report import CheckStatus
-from credstack.services import achievements
+from credstack.services.achievements import lifecycle as achievements
 from credstack.services.audit import list_events
-from credstack.services.awards import issue_award, new_award_id
 from credstack.services.context import ServiceContext
-from credstack.services.issuers import create_issuer
-from credstack.services.revocation import revoke
+from credstack.services.issuers.profiles import create_issuer
+from credstack.services.issuing.awards import issue_award, new_award_id
+from credstack.services.revocation.revoke import revoke
 from credstack.store.models import Award, Learner, LearnerEmail, OutboxEmail
 
 EXAMPLE = award_fixtures.EXAMPLE

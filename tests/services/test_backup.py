@@ -24,12 +24,12 @@ from sqlalchemy.orm import Session
 from credstack.core.errors import ConfigurationError, ConflictError, InputError
 from credstack.core.keys import Ed25519PublicKey
 from credstack.services import audit
-from credstack.services.backup import backup, restore
 from credstack.services.context import ServiceContext
-from credstack.services.database import upgrade_database
-from credstack.services.keys import active_signer
-from credstack.services.mail import queue_claim_email
-from credstack.services.revocation import revoke
+from credstack.services.issuers.keys import active_signer
+from credstack.services.mail.outbox import queue_claim_email
+from credstack.services.operations.backup import backup, restore
+from credstack.services.operations.database import upgrade_database
+from credstack.services.revocation.revoke import revoke
 from credstack.settings import Settings
 from credstack.store.engine import create_database_engine
 from credstack.store.models import Award, Event, OutboxEmail

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from credstack.core.award_csv import RowProblem
 from credstack.core.errors import ConflictError
-from credstack.services.bulk import issue_csv, validate_csv
 from credstack.services.context import ServiceContext
+from credstack.services.issuing.bulk import issue_csv, validate_csv
 from credstack.store.models import Award
 
 EXAMPLE = award_fixtures.EXAMPLE
@@ -216,8 +216,8 @@ def test_row_fields_reach_the_signed_credential(
 def test_an_unpublished_achievement_is_refused_before_reading_the_file(
     db: Session, ctx: ServiceContext, tmp_path: Path
 ) -> None:
-    from credstack.services import achievements
-    from credstack.services.issuers import create_issuer
+    from credstack.services.achievements import lifecycle as achievements
+    from credstack.services.issuers.profiles import create_issuer
 
     organization = create_issuer(
         db, ctx, name="Acme", type="company", url="https://acme.example", country="DE"

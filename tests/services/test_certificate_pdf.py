@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from credstack.services.certificate_pdf import UNICODE_FONT_DIR, certificate_pdf
-from credstack.services.sharing import Alignment, CredentialFacts
+from credstack.services.learners.certificate_pdf import UNICODE_FONT_DIR, certificate_pdf
+from credstack.services.learners.sharing import Alignment, CredentialFacts
 
 A4_POINTS = (595.28, 841.89)
 

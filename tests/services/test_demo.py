@@ -13,16 +13,16 @@ from sqlalchemy.orm import Session
 from credstack.core.achievement import definition_from_mapping, missing_eu_elements
 from credstack.core.errors import AuthenticationError, ConflictError, FetchError
 from credstack.core.verify import VerifyOptions, verify
-from credstack.services import accounts
+from credstack.services.accounts import users as accounts
 from credstack.services.context import ServiceContext
-from credstack.services.demo import (
+from credstack.services.operations.demo import (
     DEMO_ACCOUNTS_FILE,
     database_is_empty,
     load_accounts,
     seed_demo,
 )
-from credstack.services.demo_catalogue import ISSUERS, LEARNERS, REVOKED
-from credstack.services.status_lists import publish
+from credstack.services.operations.demo_catalogue import ISSUERS, LEARNERS, REVOKED
+from credstack.services.revocation.status_lists import publish
 from credstack.store.models import (
     Achievement,
     AchievementState,

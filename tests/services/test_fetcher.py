@@ -19,7 +19,7 @@ from cryptography.x509.oid import NameOID
 
 from credstack.core.errors import FetchError
 from credstack.core.fetching import FetchPolicy
-from credstack.services.fetcher import HttpFetcher, system_resolver
+from credstack.services.verification.fetcher import HttpFetcher, system_resolver
 
 LOOPBACK = FetchPolicy(allow_http_loopback=True, timeout_seconds=2.0)
 STATUS_LIST = b'{"type": ["VerifiableCredential", "BitstringStatusListCredential"]}'

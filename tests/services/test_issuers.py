@@ -17,7 +17,8 @@ from credstack.core.errors import ConflictError, NotFoundError, ValidationError
 from credstack.core.schemas import validate_profile
 from credstack.services.audit import list_events
 from credstack.services.context import ServiceContext
-from credstack.services.issuers import (
+from credstack.services.issuers.keys import active_signer, list_keys
+from credstack.services.issuers.profiles import (
     create_issuer,
     did_document,
     get_issuer,
@@ -26,8 +27,7 @@ from credstack.services.issuers import (
     profile_url,
     slug_from_name,
 )
-from credstack.services.keys import active_signer, list_keys
-from credstack.services.sealing import unseal
+from credstack.services.issuers.sealing import unseal
 from credstack.store.models import KeyState, Organization, OrganizationType, SigningKey
 
 MASTER = b"issuer-tests-master-secret-0123456789"

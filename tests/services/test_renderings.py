@@ -15,16 +15,16 @@ from credstack.core.errors import ConflictError, FetchError
 from credstack.core.inputs import parse_input
 from credstack.core.verify import VerifyOptions, verify
 from credstack.services.context import ServiceContext
-from credstack.services.keys import compromise_key
-from credstack.services.renderings import (
+from credstack.services.issuers.keys import compromise_key
+from credstack.services.learners.renderings import (
     baked_png,
     baked_svg,
     credential_json,
     credential_jwt,
     render,
 )
-from credstack.services.revocation import revoke
-from credstack.services.status_lists import publish
+from credstack.services.revocation.revoke import revoke
+from credstack.services.revocation.status_lists import publish
 from credstack.store.models import Award
 from issued_awards import issue, make_context, new_achievement, new_issuer
 

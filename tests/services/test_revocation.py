@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 from credstack.core.errors import ConflictError, FetchError, NotFoundError, ValidationError
 from credstack.core.status_list import decode_list
 from credstack.core.verify import VerifyOptions, verify
-from credstack.services import achievements
+from credstack.services.achievements import lifecycle as achievements
 from credstack.services.audit import list_events
-from credstack.services.awards import issue_award
 from credstack.services.context import ServiceContext
-from credstack.services.revocation import CORRECTED_REASON, correct, revoke, revoke_many
-from credstack.services.status_lists import publish
+from credstack.services.issuing.awards import issue_award
+from credstack.services.revocation.revoke import CORRECTED_REASON, correct, revoke, revoke_many
+from credstack.services.revocation.status_lists import publish
 from credstack.store.engine import create_database_engine
 from credstack.store.migrate import upgrade_to_head
 from credstack.store.models import Award, AwardState, Learner, OutboxEmail, StatusList

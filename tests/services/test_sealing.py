@@ -3,7 +3,7 @@
 import pytest
 
 from credstack.core.errors import ConfigurationError
-from credstack.services.sealing import seal, unseal
+from credstack.services.issuers.sealing import seal, unseal
 
 MASTER = b"a master secret of thirty-two bytes!"
 

@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 
 from credstack.core.report import CheckStatus
 from credstack.services.context import ServiceContext
-from credstack.services.revocation import revoke
-from credstack.services.sharing import (
+from credstack.services.learners.sharing import (
     Alignment,
     CredentialFacts,
     credential_facts,
@@ -21,6 +20,7 @@ from credstack.services.sharing import (
     live_verification,
     qr_svg,
 )
+from credstack.services.revocation.revoke import revoke
 from credstack.store.models import Achievement, Award, Organization
 from issued_awards import issue, make_context, new_achievement, new_issuer
 

@@ -27,9 +27,7 @@ from credstack.core.status_list import status_list_entry
 from credstack.core.verify import VerifyOptions, verify
 from credstack.services.audit import list_events
 from credstack.services.context import ServiceContext
-from credstack.services.issuers import create_issuer, did_document, issuer_profile_json
-from credstack.services.key_compromise import COMPROMISE_REASON
-from credstack.services.keys import (
+from credstack.services.issuers.keys import (
     Signer,
     active_signer,
     add_rsa_key,
@@ -39,7 +37,9 @@ from credstack.services.keys import (
     signer_for_did,
     signer_for_key,
 )
-from credstack.services.status_lists import allocate, publish
+from credstack.services.issuers.profiles import create_issuer, did_document, issuer_profile_json
+from credstack.services.revocation.key_compromise import COMPROMISE_REASON
+from credstack.services.revocation.status_lists import allocate, publish
 from credstack.store.models import (
     Achievement,
     AchievementState,

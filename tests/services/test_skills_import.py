@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from credstack.core.errors import InputError
-from credstack.services.skills_import import import_esco, import_onet
+from credstack.services.skills.importing import import_esco, import_onet
 from credstack.store.models import Framework, Occupation, OccupationSkill, Skill, SkillRelation
 
 TECHNICAL_DIRECTOR = "http://data.europa.eu/esco/occupation/00030d09-2b3a-4efd-87cc-c4ea39d27c34"

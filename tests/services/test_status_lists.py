@@ -20,8 +20,8 @@ from credstack.core.report import CheckStatus
 from credstack.core.status_list import decode_list
 from credstack.core.verify import VerifyOptions, verify
 from credstack.services.context import ServiceContext
-from credstack.services.keys import rotate_key
-from credstack.services.status_lists import (
+from credstack.services.issuers.keys import rotate_key
+from credstack.services.revocation.status_lists import (
     FILL_LIMIT,
     allocate,
     did_tag,

@@ -16,8 +16,8 @@ from credstack.core.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from credstack.services import tokens
-from credstack.services.accounts import Principal
+from credstack.services.accounts import tokens
+from credstack.services.accounts.users import Principal
 from credstack.services.context import ServiceContext
 from credstack.store.models import ApiToken, Role
 

@@ -12,12 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from credstack.core.errors import ConflictError, NotFoundError
-from credstack.services import wallet
-from credstack.services.accounts import sign_up
-from credstack.services.claims import find_claim
+from credstack.services.accounts.users import sign_up
 from credstack.services.context import ServiceContext
-from credstack.services.mail import queue_claim_email
-from credstack.services.revocation import revoke
+from credstack.services.learners import wallet
+from credstack.services.learners.claims import find_claim
+from credstack.services.mail.outbox import queue_claim_email
+from credstack.services.revocation.revoke import revoke
 from credstack.store.models import Award, AwardState, Learner, Organization, User
 from issued_awards import issue, make_context, new_achievement, new_issuer
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from web_client import create_organization, csrf_from, post_form, sign_up
 
 from credstack.core.eu_vocabularies import find_concept
-from credstack.services.skills_import import import_esco
+from credstack.services.skills.importing import import_esco
 from credstack.store.models import Achievement, AchievementState
 
 

@@ -16,10 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from web_client import create_organization, csrf_from, post_form, sign_up
 
-from credstack.services import achievements, authz
-from credstack.services.accounts import Principal
-from credstack.services.bulk_jobs import BulkJobs
+from credstack.services.accounts import authz
+from credstack.services.accounts.users import Principal
+from credstack.services.achievements import lifecycle as achievements
 from credstack.services.context import ServiceContext
+from credstack.services.issuing.bulk_jobs import BulkJobs
 from credstack.settings import Settings
 from credstack.store.models import Award, AwardState, Organization, Role, User
 

@@ -16,8 +16,8 @@ from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
 from credstack.services.context import ServiceContext
-from credstack.services.revocation import revoke
-from credstack.services.sharing import credential_facts, linkedin_add_url
+from credstack.services.learners.sharing import credential_facts, linkedin_add_url
+from credstack.services.revocation.revoke import revoke
 from credstack.settings import Settings
 from credstack.store.models import Award, Organization
 from issued_awards import issue, new_achievement, new_issuer

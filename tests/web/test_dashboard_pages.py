@@ -18,7 +18,7 @@ from web_client import create_organization, post_form, sign_up
 
 from credstack.services.audit import record
 from credstack.services.context import ServiceContext
-from credstack.services.dashboard_stats import VERIFIED_EVENT
+from credstack.services.issuing.statistics import VERIFIED_EVENT
 from credstack.settings import Settings
 from credstack.store.models import AwardState, Organization
 from issued_awards import issue, new_achievement, ticking_clock

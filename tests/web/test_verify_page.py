@@ -16,7 +16,7 @@ from web_client import csrf_from
 
 from credstack.services.audit import list_events
 from credstack.services.context import ServiceContext
-from credstack.services.renderings import baked_png, baked_svg, credential_jwt
+from credstack.services.learners.renderings import baked_png, baked_svg, credential_jwt
 from credstack.settings import Settings
 from credstack.store.models import Award, Organization
 from issued_awards import issue, new_achievement, new_issuer

@@ -16,8 +16,8 @@ from web_client import PASSWORD, csrf_from, post_form
 
 from credstack.core.baking import extract_png
 from credstack.services.context import ServiceContext
-from credstack.services.mail import queue_claim_email
-from credstack.services.revocation import revoke
+from credstack.services.mail.outbox import queue_claim_email
+from credstack.services.revocation.revoke import revoke
 from credstack.settings import Settings
 from credstack.store.models import Award, AwardState, Organization, OutboxEmail, User
 from issued_awards import issue, new_achievement, new_issuer

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 from credstack.api.dependencies import AppSettings, DbSession
 from credstack.core.errors import AuthenticationError, NotFoundError
 from credstack.core.rate_limit import RateLimiters
-from credstack.services import accounts, authz, tokens
-from credstack.services.accounts import Principal
-from credstack.services.authz import Action
+from credstack.services.accounts import authz, tokens
+from credstack.services.accounts import users as accounts
+from credstack.services.accounts.authz import Action
+from credstack.services.accounts.users import Principal
 from credstack.services.context import ServiceContext
 
 SESSION_SCOPE_KEY = "credstack.session"

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 
-from credstack.services.database import check_database
+from credstack.services.operations.database import check_database
 
 router = APIRouter(tags=["operations"])
 

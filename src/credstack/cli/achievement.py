@@ -53,7 +53,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _summary(ctx: ServiceContext, achievement: Achievement) -> dict[str, Any]:
-    from credstack.services.achievements import achievement_url
+    from credstack.services.achievements.lifecycle import achievement_url
 
     return {
         "id": achievement.id,
@@ -117,7 +117,7 @@ def create_command(
     """Create an achievement (a draft) from a definition file; --publish publishes it too."""
     from credstack.cli.unit_of_work import unit_of_work
     from credstack.core.errors import ValidationError
-    from credstack.services import achievements
+    from credstack.services.achievements import lifecycle as achievements
 
     try:
         defn, image_bytes = _read_definition(file, image)
@@ -138,7 +138,7 @@ def publish_command(achievement_id: IdArgument, as_json: JsonFlag = False) -> No
     """Publish a draft (refused, naming each one, while an EU mandatory element is missing)."""
     from credstack.cli.unit_of_work import unit_of_work
     from credstack.core.errors import ValidationError
-    from credstack.services import achievements
+    from credstack.services.achievements import lifecycle as achievements
 
     try:
         with unit_of_work() as (session, ctx):
@@ -158,7 +158,7 @@ def update_command(
     """Edit a draft in place; editing a published one makes a new draft version."""
     from credstack.cli.unit_of_work import unit_of_work
     from credstack.core.errors import ValidationError
-    from credstack.services import achievements
+    from credstack.services.achievements import lifecycle as achievements
 
     try:
         defn, image_bytes = _read_definition(file, image)
@@ -182,7 +182,7 @@ def update_command(
 def archive_command(achievement_id: IdArgument, as_json: JsonFlag = False) -> None:
     """Stop awarding a version; it stays public for the credentials already issued."""
     from credstack.cli.unit_of_work import unit_of_work
-    from credstack.services import achievements
+    from credstack.services.achievements import lifecycle as achievements
 
     with unit_of_work() as (session, ctx):
         row = _summary(ctx, achievements.archive(session, ctx, achievement_id))
@@ -196,7 +196,7 @@ def list_command(
 ) -> None:
     """List achievement versions: id, name, version, state and public URL."""
     from credstack.cli.unit_of_work import unit_of_work
-    from credstack.services import achievements
+    from credstack.services.achievements import lifecycle as achievements
 
     with unit_of_work() as (session, ctx):
         rows = [
@@ -223,7 +223,7 @@ def list_command(
 def show_command(achievement_id: IdArgument) -> None:
     """Print one version as JSON: its state, definition and published OB 3.0 Achievement."""
     from credstack.cli.unit_of_work import unit_of_work
-    from credstack.services import achievements
+    from credstack.services.achievements import lifecycle as achievements
 
     with unit_of_work() as (session, ctx):
         achievement = achievements.get(session, achievement_id)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    from credstack.services.bulk import BulkSummary
+    from credstack.services.issuing.bulk import BulkSummary
 
 award_app = typer.Typer(
     name="award",
@@ -69,7 +69,7 @@ def create_command(
     from credstack.cli.unit_of_work import unit_of_work
     from credstack.core.award_csv import parse_row
     from credstack.core.errors import InputError
-    from credstack.services.awards import award_url, issue_award
+    from credstack.services.issuing.awards import award_url, issue_award
 
     # the same rules as a CSV row, so both ways of issuing accept the same input
     cells = {"email": email, "name": name, "external_id": external_id, "evidence": evidence or ""}
@@ -174,7 +174,7 @@ def bulk_command(
 ) -> None:
     """Issue an award for every row of a CSV file (validated first, committed in batches)."""
     from credstack.cli.unit_of_work import unit_of_work
-    from credstack.services.bulk import issue_csv
+    from credstack.services.issuing.bulk import issue_csv
 
     show_bar = not as_json and sys.stderr.isatty()
     with unit_of_work() as (session, ctx), _progress_bar(show_bar) as progress:

@@ -40,7 +40,7 @@ def list_command(
 ) -> None:
     """List awards, oldest first: id, recipient e-mail, state and public URL."""
     from credstack.cli.unit_of_work import unit_of_work
-    from credstack.services.award_listing import list_awards
+    from credstack.services.issuing.listing import list_awards
 
     with unit_of_work() as (session, ctx):
         for summary in list_awards(session, ctx, achievement_id=achievement):
@@ -67,7 +67,7 @@ def revoke_command(
 ) -> None:
     """Revoke an award: its bit is set in the status list verifiers fetch next."""
     from credstack.cli.unit_of_work import unit_of_work
-    from credstack.services.revocation import revoke
+    from credstack.services.revocation.revoke import revoke
 
     with unit_of_work() as (session, ctx):
         award = revoke(session, ctx, award_id, reason)
@@ -95,8 +95,8 @@ def export_command(
         raise InputError(f"-o writes one file but {len(award_ids)} awards were named; use --dir")
 
     from credstack.cli.unit_of_work import unit_of_work
-    from credstack.services.renderings import render
-    from credstack.services.revocation import get_award
+    from credstack.services.learners.renderings import render
+    from credstack.services.revocation.revoke import get_award
 
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -126,8 +126,8 @@ def correct_command(
         raise InputError("give --name and/or --email with the corrected value")
 
     from credstack.cli.unit_of_work import unit_of_work
-    from credstack.services.award_listing import credential_url
-    from credstack.services.revocation import correct
+    from credstack.services.issuing.listing import credential_url
+    from credstack.services.revocation.revoke import correct
 
     with unit_of_work() as (session, ctx):
         new = correct(session, ctx, award_id, name=name, email=email)

@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _issuer_json(ctx: ServiceContext, organization: Organization) -> dict[str, Any]:
-    from credstack.services.issuers import profile_url
+    from credstack.services.issuers.profiles import profile_url
 
     return {
         "slug": organization.slug,
@@ -46,7 +46,7 @@ def _issuer_json(ctx: ServiceContext, organization: Organization) -> dict[str, A
 
 
 def _key_json(key: SigningKey) -> dict[str, Any]:
-    from credstack.services.keys import verification_method_id
+    from credstack.services.issuers.keys import verification_method_id
 
     return {
         "type": "key",
@@ -96,7 +96,7 @@ def create_command(
 ) -> None:
     """Create an issuer with its DID and an Ed25519 signing key (sealed at rest)."""
     from credstack.cli.unit_of_work import unit_of_work
-    from credstack.services.issuers import create_issuer, profile_url
+    from credstack.services.issuers.profiles import create_issuer, profile_url
 
     image_bytes = image.read_bytes() if image is not None else None
     with unit_of_work() as (session, ctx):
@@ -130,7 +130,7 @@ def create_command(
 def list_command(as_json: JsonFlag = False) -> None:
     """List every issuer with its DID and public profile URL."""
     from credstack.cli.unit_of_work import unit_of_work
-    from credstack.services.issuers import list_issuers
+    from credstack.services.issuers.profiles import list_issuers
 
     with unit_of_work() as (session, ctx):
         rows = [_issuer_json(ctx, organization) for organization in list_issuers(session)]
@@ -147,7 +147,7 @@ def list_command(as_json: JsonFlag = False) -> None:
 def keys_command(slug: SlugArgument, as_json: JsonFlag = False) -> None:
     """List the issuer's keys, oldest first, with their state."""
     from credstack.cli.unit_of_work import unit_of_work
-    from credstack.services.keys import list_keys
+    from credstack.services.issuers.keys import list_keys
 
     with unit_of_work() as (session, _ctx):
         rows = [_key_json(key) for key in list_keys(session, slug)]
@@ -162,8 +162,8 @@ def keys_command(slug: SlugArgument, as_json: JsonFlag = False) -> None:
 def rotate_key_command(slug: SlugArgument, as_json: JsonFlag = False) -> None:
     """Retire the active Ed25519 key and create a new one (did:key issuers get a new DID)."""
     from credstack.cli.unit_of_work import unit_of_work
-    from credstack.services.issuers import get_issuer
-    from credstack.services.keys import list_keys, rotate_key
+    from credstack.services.issuers.keys import list_keys, rotate_key
+    from credstack.services.issuers.profiles import get_issuer
 
     with unit_of_work() as (session, ctx):
         before = {key.id: key.state for key in list_keys(session, slug)}
@@ -187,7 +187,7 @@ def compromise_key_command(
 ) -> None:
     """Mark a key compromised: what it signed stops verifying (did:key: awards revoked)."""
     from credstack.cli.unit_of_work import unit_of_work
-    from credstack.services.keys import compromise_key, list_keys
+    from credstack.services.issuers.keys import compromise_key, list_keys
 
     with unit_of_work() as (session, ctx):
         before = {key.id: key.state for key in list_keys(session, slug)}
@@ -211,7 +211,7 @@ def compromise_key_command(
 def add_rsa_key_command(slug: SlugArgument, as_json: JsonFlag = False) -> None:
     """Add an RSA key for VC-JWT RS256 (did:web issuers; published as a JsonWebKey)."""
     from credstack.cli.unit_of_work import unit_of_work
-    from credstack.services.keys import add_rsa_key
+    from credstack.services.issuers.keys import add_rsa_key
 
     with unit_of_work() as (session, ctx):
         row = _key_json(add_rsa_key(session, ctx, slug))

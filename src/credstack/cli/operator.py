@@ -49,7 +49,7 @@ def backup_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Back up the database, the signing keys and the master secret into one .tar.gz."""
-    from credstack.services.backup import backup
+    from credstack.services.operations.backup import backup
     from credstack.settings import load_settings
 
     result = backup(load_settings(), out)
@@ -70,7 +70,7 @@ def restore_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Restore a backup into an EMPTY database (created if needed), with its master secret."""
-    from credstack.services.backup import restore
+    from credstack.services.operations.backup import restore
     from credstack.settings import load_settings
 
     result = restore(load_settings(), archive)
@@ -114,7 +114,7 @@ def audit_list_command(
     """List audit events, newest first: every award, revocation and key change."""
     from credstack.cli.unit_of_work import unit_of_work
     from credstack.services.audit import list_events
-    from credstack.services.issuers import get_issuer
+    from credstack.services.issuers.profiles import get_issuer
 
     with unit_of_work() as (session, _ctx):
         organization_id = get_issuer(session, organization).id if organization else None
@@ -144,7 +144,7 @@ def outbox_send_command(
 ) -> None:
     """Deliver queued e-mails: over CREDSTACK_SMTP_URL, or as .eml files in the outbox folder."""
     from credstack.cli.unit_of_work import unit_of_work
-    from credstack.services.mail import deliver_pending
+    from credstack.services.mail.outbox import deliver_pending
 
     with unit_of_work() as (session, ctx):
         report = deliver_pending(session, ctx, limit=limit)
@@ -200,7 +200,7 @@ def outbox_list_command(
 ) -> None:
     """List e-mails, newest first: queued, sent or failed (with the last error)."""
     from credstack.cli.unit_of_work import unit_of_work
-    from credstack.services.mail import list_outbox
+    from credstack.services.mail.outbox import list_outbox
 
     with unit_of_work() as (session, _ctx):
         lines = [_outbox_json(email) for email in list_outbox(session, limit=limit)]
@@ -220,8 +220,8 @@ def resend_claim_command(
 ) -> None:
     """E-mail a NEW claim link for an award (the old link stops working)."""
     from credstack.cli.unit_of_work import unit_of_work
-    from credstack.services.claims import resend_claim
-    from credstack.services.revocation import get_award
+    from credstack.services.learners.claims import resend_claim
+    from credstack.services.revocation.revoke import get_award
 
     with unit_of_work() as (session, ctx):
         link = resend_claim(session, ctx, award_id)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from credstack.services.skills_import import FrameworkImport
+    from credstack.services.skills.importing import FrameworkImport
 
 skills_app = typer.Typer(
     name="skills",
@@ -106,7 +106,7 @@ def import_command(
     if esco is None and onet is None:
         raise InputError("give --esco FOLDER and/or --onet FOLDER (the unpacked downloads)")
     from credstack.cli.unit_of_work import unit_of_work
-    from credstack.services.skills_import import import_esco, import_onet
+    from credstack.services.skills.importing import import_esco, import_onet
 
     results: list[FrameworkImport] = []
     show_bar = not as_json and sys.stderr.isatty()

@@ -29,7 +29,7 @@ def init(
 
     Safe to run again: a database already at the newest schema is left as it is.
     """
-    from credstack.services.database import upgrade_database
+    from credstack.services.operations.database import upgrade_database
     from credstack.settings import load_settings
 
     settings = load_settings()
@@ -69,14 +69,14 @@ def serve(
     from credstack.app import create_app
     from credstack.core.errors import ConfigurationError
     from credstack.services.context import ServiceContext
-    from credstack.services.database import check_database, unreachable_error
-    from credstack.services.mail_delivery import MailDelivery
+    from credstack.services.mail.delivery import MailDelivery
+    from credstack.services.operations.database import check_database, unreachable_error
     from credstack.settings import load_settings
     from credstack.store.engine import create_database_engine
 
     settings = load_settings()
     if demo:
-        from credstack.services.database import upgrade_database
+        from credstack.services.operations.database import upgrade_database
 
         upgrade_database(settings)
     engine = create_database_engine(settings.effective_database_url)
@@ -110,7 +110,12 @@ def serve(
 def _seed_or_show_demo(settings: Settings, engine: Engine) -> None:
     """Seed an empty database and print its sign-ins; otherwise say why nothing was seeded."""
     from credstack.services.context import ServiceContext
-    from credstack.services.demo import DemoAccounts, database_is_empty, load_accounts, seed_demo
+    from credstack.services.operations.demo import (
+        DemoAccounts,
+        database_is_empty,
+        load_accounts,
+        seed_demo,
+    )
     from credstack.store.engine import redact_url, session_factory
 
     ctx = ServiceContext.from_settings(settings, actor="demo")

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from credstack.core.errors import ConfigurationError
 from credstack.services.context import ServiceContext
-from credstack.services.database import check_database, unreachable_error
+from credstack.services.operations.database import check_database, unreachable_error
 from credstack.settings import load_settings
 from credstack.store.engine import create_database_engine, session_factory, session_scope
 

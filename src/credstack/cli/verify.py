@@ -65,7 +65,7 @@ def verify_command(
     Exit code 0 when every input verified, 1 when any failed a check, 2 when an input
     could not be read as a credential at all.
     """
-    from credstack.services.verification import VerificationRequest, verify_inputs
+    from credstack.services.verification.verify import VerificationRequest, verify_inputs
 
     request = VerificationRequest(
         inputs=inputs,

@@ -6,9 +6,9 @@ into it (SSRF: ``https://10.0.0.1/admin``, cloud metadata at ``169.254.169.254``
 every URL is checked against a :class:`FetchPolicy` here, in the pure core, where it can
 be tested without a network: https only, no credentials in the URL, and every address the
 host resolves to must be public. Loopback plain http is allowed only when the operator
-says so (local testing). The network side (``services/fetcher.py``) resolves once, checks
-with :func:`check_url`, and connects to the checked address, so DNS cannot change the
-answer between check and use.
+says so (local testing). The network side (``services/verification/fetcher.py``) resolves
+once, checks with :func:`check_url`, and connects to the checked address, so DNS cannot
+change the answer between check and use.
 
 :class:`MappedFetcher` serves documents from memory (``credstack verify --documents``,
 tests), optionally falling back to another fetcher.

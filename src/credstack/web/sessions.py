@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from credstack.core.errors import AuthenticationError
 from credstack.core.rate_limit import RateLimiters
-from credstack.services import accounts
+from credstack.services.accounts import users as accounts
 from credstack.settings import Settings
 from credstack.store.models import User
 

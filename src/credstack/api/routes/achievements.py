@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from credstack.api.dependencies import get_session
 from credstack.core.errors import NotFoundError
-from credstack.services.achievements import public_achievement
+from credstack.services.achievements.lifecycle import public_achievement
 
 router = APIRouter(tags=["achievements"])
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from credstack.api.dependencies import get_session, get_settings
 from credstack.core.errors import NotFoundError
 from credstack.services.context import ServiceContext
-from credstack.services.issuers import did_document, get_issuer, issuer_profile_json
+from credstack.services.issuers.profiles import did_document, get_issuer, issuer_profile_json
 from credstack.settings import Settings
 from credstack.store.models import Organization
 

@@ -17,8 +17,9 @@ from credstack.api.auth import ActingContext, ApiPrincipal, require_on
 from credstack.api.dependencies import DbSession
 from credstack.api.pagination import DEFAULT_LIMIT, Cursor, Limit, page
 from credstack.core.errors import InputError, NotFoundError
-from credstack.services import achievements, authz
-from credstack.services.authz import Action
+from credstack.services.accounts import authz
+from credstack.services.accounts.authz import Action
+from credstack.services.achievements import lifecycle as achievements
 from credstack.services.context import ServiceContext
 from credstack.store.models import Achievement
 

@@ -2,7 +2,7 @@
 
 Issuing and revoking need the awarder role (or a token with the ``award`` scope). A bulk
 upload answers ``202`` with a job at once; ``GET /api/v1/jobs/{id}`` reads its progress,
-counts and row errors (``services.bulk_jobs``).
+counts and row errors (``services.issuing.bulk_jobs``).
 """
 
 from __future__ import annotations
@@ -30,10 +30,12 @@ from credstack.api.dependencies import DbSession
 from credstack.api.pagination import DEFAULT_LIMIT, Cursor, Limit, page
 from credstack.api.routes.v1_achievements import owned_achievement
 from credstack.core.errors import NotFoundError
-from credstack.services import authz, awards, revocation
-from credstack.services.authz import Action
-from credstack.services.bulk_jobs import BulkJobs
+from credstack.services.accounts import authz
+from credstack.services.accounts.authz import Action
 from credstack.services.context import ServiceContext
+from credstack.services.issuing import awards
+from credstack.services.issuing.bulk_jobs import BulkJobs
+from credstack.services.revocation import revoke as revocation
 from credstack.store.models import Achievement, Award, AwardState
 
 router = APIRouter(prefix="/api/v1", tags=["awards"])

@@ -18,8 +18,9 @@ from credstack.api.auth import ActingContext, ApiPrincipal
 from credstack.api.dependencies import DbSession
 from credstack.api.pagination import DEFAULT_LIMIT, Cursor, Limit, page
 from credstack.api.routes.v1_awards import owned_award
-from credstack.services import authz, awards
-from credstack.services.authz import Action
+from credstack.services.accounts import authz
+from credstack.services.accounts.authz import Action
+from credstack.services.issuing import awards
 from credstack.store.models import Award
 
 router = APIRouter(prefix="/api/v1", tags=["credentials"])

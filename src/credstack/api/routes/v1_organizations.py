@@ -1,7 +1,7 @@
 """``/api/v1/organizations``: my organisations, one organisation, its members.
 
 Creating an organisation makes the caller its owner. Every route goes through
-``services.authz``: an organisation the caller is not a member of answers 404.
+``services.accounts.authz``: an organisation the caller is not a member of answers 404.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from pydantic import BaseModel, Field
 from credstack.api.auth import ActingContext, ApiPrincipal
 from credstack.api.dependencies import DbSession
 from credstack.api.pagination import DEFAULT_LIMIT, Cursor, Limit, page_of
-from credstack.services import authz
-from credstack.services.authz import Action
+from credstack.services.accounts import authz
+from credstack.services.accounts.authz import Action
 from credstack.services.context import ServiceContext
-from credstack.services.issuers import profile_url
+from credstack.services.issuers.profiles import profile_url
 from credstack.store.models import Organization, Role, User
 
 router = APIRouter(prefix="/api/v1", tags=["organisations"])

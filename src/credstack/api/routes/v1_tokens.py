@@ -1,7 +1,7 @@
 """``/api/v1/organizations/{id}/tokens``: API tokens, shown once when created.
 
 Managing tokens needs a person (session) with the admin or owner role: a token can
-never create or revoke tokens (``services.authz``).
+never create or revoke tokens (``services.accounts.authz``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from credstack.api.auth import ActingContext, ApiPrincipal
 from credstack.api.dependencies import DbSession
 from credstack.api.pagination import DEFAULT_LIMIT, Cursor, Limit, page_of
-from credstack.services import tokens
+from credstack.services.accounts import tokens
 from credstack.store.models import ApiToken
 
 router = APIRouter(prefix="/api/v1", tags=["tokens"])

@@ -7,7 +7,7 @@ token (it changes nothing); rate-limited per IP address. The answer is the objec
 ``credstack verify --json`` prints, with status 200 whether or not it verified.
 
 Our own issuers are trusted and our status lists and DID documents are read from the
-database (``services.sharing.local_registry``): no HTTP round trip to ourselves.
+database (``services.learners.sharing.local_registry``): no HTTP round trip to ourselves.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from credstack.api.dependencies import AppSettings, DbSession
 from credstack.core.errors import InputError
 from credstack.core.inputs import MAX_INPUT_BYTES
 from credstack.services.context import ServiceContext
-from credstack.services.sharing import local_registry
-from credstack.services.verification import VerificationRequest, verify_bytes
+from credstack.services.learners.sharing import local_registry
+from credstack.services.verification.verify import VerificationRequest, verify_bytes
 
 router = APIRouter(prefix="/api/v1", tags=["verify"])
 

@@ -1,7 +1,7 @@
 """Micro-credential pages: create, view, edit (a new version once published), publish, skills.
 
-All rules (validation, versioning, the EU Annex I check) are ``services.achievements``;
-who may do what is ``services.authz`` (viewing needs a member, editing an admin). An
+All rules (validation, versioning, the EU Annex I check) are ``services.achievements.lifecycle``;
+who may do what is ``services.accounts.authz`` (viewing needs a member, editing an admin). An
 achievement of another organisation, or one that does not exist, is a 404 either way.
 The skill picker is a plain GET search (works without JavaScript).
 """
@@ -22,8 +22,9 @@ from credstack.core.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from credstack.services import achievements, authz
-from credstack.services.skills_search import search_skills
+from credstack.services.accounts import authz
+from credstack.services.achievements import lifecycle as achievements
+from credstack.services.skills.search import search_skills
 from credstack.store.models import Achievement, Organization, User
 from credstack.web.achievement_form import (
     errors_by_control,

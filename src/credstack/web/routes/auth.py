@@ -1,6 +1,6 @@
 """Sign up, sign in and sign out for people (issuer staff); forms with CSRF, errors by field.
 
-The account rules live in ``services.accounts``; this module only turns form posts into
+The account rules live in ``services.accounts.users``; this module only turns form posts into
 calls and the typed errors into messages next to the fields they are about. Sign-in is
 rate limited per client and address (W1's ``sign-in`` limiter).
 """
@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from credstack.core.errors import AuthenticationError, ConflictError, ValidationError
-from credstack.services import accounts
+from credstack.services.accounts import users as accounts
 from credstack.services.context import ServiceContext
 from credstack.web.rendering import field_errors, flash, redirect, render
 from credstack.web.sessions import OptionalUser, WebDb, enforce_rate_limit, sign_in, sign_out

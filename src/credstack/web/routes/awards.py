@@ -23,8 +23,10 @@ from credstack.core.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from credstack.services import authz, awards, revocation
-from credstack.services.bulk_jobs import BulkJobs
+from credstack.services.accounts import authz
+from credstack.services.issuing import awards
+from credstack.services.issuing.bulk_jobs import BulkJobs
+from credstack.services.revocation import revoke as revocation
 from credstack.store.models import (
     Achievement,
     AchievementState,

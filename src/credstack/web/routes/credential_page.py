@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 from starlette.routing import Match
 from starlette.types import Scope
 
-from credstack.services import wallet
-from credstack.services.certificate_pdf import certificate_pdf
 from credstack.services.context import ServiceContext
-from credstack.services.sharing import (
+from credstack.services.learners import wallet
+from credstack.services.learners.certificate_pdf import certificate_pdf
+from credstack.services.learners.sharing import (
     CredentialFacts,
     credential_facts,
     linkedin_add_url,

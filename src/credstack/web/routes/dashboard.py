@@ -1,6 +1,6 @@
 """The issuer dashboard: your organisations, creating one, and one organisation's overview.
 
-Every organisation page goes through ``services.authz``: a person who is not a member
+Every organisation page goes through ``services.accounts.authz``: a person who is not a member
 gets the same 404 as for an id that does not exist (an outsider learns nothing).
 """
 
@@ -13,10 +13,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from credstack.core.countries import ISO_3166_ALPHA2
 from credstack.core.errors import ConflictError, NotFoundError, ValidationError
-from credstack.services import authz
-from credstack.services.accounts import Principal
-from credstack.services.dashboard_stats import micro_credential_stats
-from credstack.services.issuers import MAX_IMAGE_BYTES
+from credstack.services.accounts import authz
+from credstack.services.accounts.users import Principal
+from credstack.services.issuers.profiles import MAX_IMAGE_BYTES
+from credstack.services.issuing.statistics import micro_credential_stats
 from credstack.store.models import Organization, OrganizationType, Role, User
 from credstack.web.rendering import (
     error_page,

@@ -20,8 +20,8 @@ from credstack.core.inputs import MAX_INPUT_BYTES
 from credstack.core.report import VerificationReport
 from credstack.core.verify import unreadable
 from credstack.services.context import ServiceContext
-from credstack.services.sharing import local_registry, record_verification
-from credstack.services.verification import VerificationRequest, build_fetcher, verify_bytes
+from credstack.services.learners.sharing import local_registry, record_verification
+from credstack.services.verification.verify import VerificationRequest, build_fetcher, verify_bytes
 from credstack.store.models import Award
 from credstack.web.rendering import render
 from credstack.web.sessions import OptionalUser, WebDb, enforce_rate_limit

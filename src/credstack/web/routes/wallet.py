@@ -14,10 +14,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from credstack.core.errors import ConflictError, NotFoundError, ValidationError
-from credstack.services import accounts, wallet
-from credstack.services.claims import resend_claim
+from credstack.services.accounts import users as accounts
 from credstack.services.context import ServiceContext
-from credstack.services.sharing import credential_facts, linkedin_add_url
+from credstack.services.learners import wallet
+from credstack.services.learners.claims import resend_claim
+from credstack.services.learners.sharing import credential_facts, linkedin_add_url
 from credstack.store.models import Organization, User
 from credstack.web.rendering import field_errors, flash, redirect, render
 from credstack.web.sessions import (

@@ -1,4 +1,4 @@
-"""Bulk CSV jobs table (``services.bulk_jobs``): progress readable from any process.
+"""Bulk CSV jobs table (``services.issuing.bulk_jobs``): progress readable from any process.
 
 Revision ID: 0002
 Revises: 0001

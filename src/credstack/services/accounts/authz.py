@@ -1,0 +1,239 @@
+"""Who may do what in an organisation: one table of actions and the least role each needs.
+
+Roles rank owner > admin > awarder > viewer. Every service entry point the web and the
+API reach calls :func:`require` first, so the rule holds whichever door a request comes
+through.
+
+| action              | least role | token scope needed |
+|---------------------|------------|--------------------|
+| ``view``            | viewer     | read, award, admin |
+| ``award``           | awarder    | award, admin       |
+| ``revoke``          | awarder    | award, admin       |
+| ``edit_achievements`` | admin    | admin              |
+| ``edit_organization`` | admin    | admin              |
+| ``manage_members``  | admin      | (people only)      |
+| ``manage_tokens``   | admin      | (people only)      |
+| ``manage_keys``     | owner      | (people only)      |
+
+Members, tokens and keys are managed by people only: a leaked token must not be able to
+mint further tokens or let in new members. Only an owner may make or unmake an owner.
+
+A caller who is not a member of the organisation (or whose token belongs to another
+one) gets ``NotFoundError``, exactly as if the organisation did not exist: answering
+"forbidden" would confirm to an outsider that the id is real. A member whose role is too
+low gets ``PermissionDeniedError``, naming the role needed: they already know it exists.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from credstack.core.errors import (
+    AuthenticationError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from credstack.services import audit
+from credstack.services.accounts import users as accounts
+from credstack.services.accounts.users import Principal
+from credstack.services.context import ServiceContext
+from credstack.services.issuers.profiles import create_issuer
+from credstack.store.models import Member, Organization, Role, User
+
+
+class Action(enum.StrEnum):
+    """Things a principal may try to do in an organisation."""
+
+    VIEW = "view"
+    AWARD = "award"
+    REVOKE = "revoke"
+    EDIT_ACHIEVEMENTS = "edit_achievements"
+    EDIT_ORGANIZATION = "edit_organization"
+    MANAGE_MEMBERS = "manage_members"
+    MANAGE_TOKENS = "manage_tokens"
+    MANAGE_KEYS = "manage_keys"
+
+
+#: rank of each role: a role may do everything a lower-ranked role may
+ROLE_RANK: dict[Role, int] = {Role.VIEWER: 1, Role.AWARDER: 2, Role.ADMIN: 3, Role.OWNER: 4}
+
+#: the least role each action needs
+MINIMUM_ROLE: dict[Action, Role] = {
+    Action.VIEW: Role.VIEWER,
+    Action.AWARD: Role.AWARDER,
+    Action.REVOKE: Role.AWARDER,
+    Action.EDIT_ACHIEVEMENTS: Role.ADMIN,
+    Action.EDIT_ORGANIZATION: Role.ADMIN,
+    Action.MANAGE_MEMBERS: Role.ADMIN,
+    Action.MANAGE_TOKENS: Role.ADMIN,
+    Action.MANAGE_KEYS: Role.OWNER,
+}
+
+#: token scopes and the actions each allows (members, tokens and keys: people only)
+SCOPE_ACTIONS: dict[str, frozenset[Action]] = {
+    "read": frozenset({Action.VIEW}),
+    "award": frozenset({Action.VIEW, Action.AWARD, Action.REVOKE}),
+    "admin": frozenset(
+        {
+            Action.VIEW,
+            Action.AWARD,
+            Action.REVOKE,
+            Action.EDIT_ACHIEVEMENTS,
+            Action.EDIT_ORGANIZATION,
+        }
+    ),
+}
+SCOPES: tuple[str, ...] = tuple(SCOPE_ACTIONS)
+
+
+def not_found(organization_id: str) -> NotFoundError:
+    """The one answer for "no such organisation" and "not yours" (see the module docstring)."""
+    return NotFoundError(f"no organisation with id {organization_id!r}")
+
+
+def require(session: Session, principal: Principal, organization_id: str, action: Action) -> Role:
+    """The principal's role in the organisation if it allows ``action``; raises otherwise."""
+    if principal.is_token:
+        if principal.token_organization_id != organization_id:
+            raise not_found(organization_id)
+        allowed = set().union(
+            *(SCOPE_ACTIONS.get(scope, frozenset()) for scope in principal.scopes)
+        )
+        if action not in allowed:
+            raise PermissionDeniedError(
+                f"this API token's scopes ({', '.join(sorted(principal.scopes)) or 'none'}) do "
+                f"not allow '{action}': {_scope_hint(action)}"
+            )
+    if principal.user_id is None:
+        raise AuthenticationError("sign in or send an API token to do this")
+    member = accounts.membership(session, principal.user_id, organization_id)
+    if member is None:
+        raise not_found(organization_id)
+    needed = MINIMUM_ROLE[action]
+    if ROLE_RANK[member.role] < ROLE_RANK[needed]:
+        raise PermissionDeniedError(
+            f"'{action}' needs the role {needed} or higher in this organisation; you are "
+            f"{member.role}: ask an owner or admin to change your role"
+        )
+    return member.role
+
+
+def organization_for(
+    session: Session, principal: Principal, organization_id: str, action: Action
+) -> Organization:
+    """The organisation, once ``principal`` is allowed ``action`` in it."""
+    require(session, principal, organization_id, action)
+    organization = session.get(Organization, organization_id)
+    if organization is None:
+        raise not_found(organization_id)
+    return organization
+
+
+def organizations_of(session: Session, principal: Principal) -> Sequence[tuple[Organization, Role]]:
+    """The organisations a principal may see, with its role (a token sees only its own)."""
+    if principal.user_id is None:
+        return []
+    pairs = accounts.memberships(session, principal.user_id)
+    if principal.is_token:
+        return [pair for pair in pairs if pair[0].id == principal.token_organization_id]
+    return pairs
+
+
+def create_organization(
+    session: Session, ctx: ServiceContext, principal: Principal, **fields: str | bytes | None
+) -> Organization:
+    """Create an issuer organisation (``issuers.profiles.create_issuer``) owned by its creator."""
+    if principal.is_token or principal.user_id is None:
+        raise PermissionDeniedError(
+            "organisations are created by a signed-in person, not by an API token"
+        )
+    organization = create_issuer(session, ctx, **fields)  # type: ignore[arg-type]
+    session.add(
+        Member(
+            user_id=principal.user_id,
+            organization_id=organization.id,
+            role=Role.OWNER,
+            created_at=ctx.now(),
+        )
+    )
+    session.flush()
+    return organization
+
+
+def set_member_role(
+    session: Session,
+    ctx: ServiceContext,
+    principal: Principal,
+    organization_id: str,
+    *,
+    email: str,
+    role: Role,
+) -> Member:
+    """Add the account with ``email`` to the organisation with ``role``, or change its role.
+
+    Only owners grant or take away ``owner``; the last owner cannot be demoted (the
+    organisation would be left without anyone able to manage its keys).
+    """
+    acting_role = require(session, principal, organization_id, Action.MANAGE_MEMBERS)
+    user = accounts.user_by_email(session, email)
+    if user is None:
+        raise NotFoundError(
+            f"no account with the e-mail address {accounts.normalise_email(email)}: "
+            "ask them to sign up first, then add them"
+        )
+    existing = accounts.membership(session, user.id, organization_id)
+    touches_owner = role == Role.OWNER or (existing is not None and existing.role == Role.OWNER)
+    if touches_owner and acting_role != Role.OWNER:
+        raise PermissionDeniedError("only an owner may make someone an owner or change an owner")
+    demotes_owner = existing is not None and existing.role == Role.OWNER and role != Role.OWNER
+    if demotes_owner and _owner_count(session, organization_id) <= 1:
+        raise ConflictError(
+            "this is the organisation's last owner: make someone else an owner first"
+        )
+    if existing is None:
+        existing = Member(
+            user_id=user.id, organization_id=organization_id, role=role, created_at=ctx.now()
+        )
+        session.add(existing)
+    else:
+        existing.role = role
+    session.flush()
+    audit.record(
+        session,
+        ctx,
+        "member.role_set",
+        subject_type="user",
+        subject_id=user.id,
+        organization_id=organization_id,
+        data={"role": str(role)},
+    )
+    return existing
+
+
+def members(
+    session: Session, principal: Principal, organization_id: str
+) -> Sequence[tuple[User, Role]]:
+    """The organisation's members and roles (any member may see who else is in it)."""
+    require(session, principal, organization_id, Action.VIEW)
+    return accounts.members_of(session, organization_id)
+
+
+def _owner_count(session: Session, organization_id: str) -> int:
+    rows = session.scalars(
+        select(Member.id).where(
+            Member.organization_id == organization_id, Member.role == Role.OWNER
+        )
+    ).all()
+    return len(rows)
+
+
+def _scope_hint(action: Action) -> str:
+    scopes = [scope for scope, actions in SCOPE_ACTIONS.items() if action in actions]
+    if not scopes:
+        return "only a signed-in person may do this"
+    return "use a token with the scope " + " or ".join(repr(s) for s in scopes)
