@@ -248,7 +248,8 @@ def check_verification(session: Session, ctx: ServiceContext, fixture: UpgradeFi
             outcomes[name] = (report.verified, not_passed)
             expected[name] = (False, {"status": "fail"}) if revoked else (True, {})
     assert outcomes == expected
-    assert {name.rsplit(".", 1)[0] for name, (ok, _) in outcomes.items() if not ok} == fixture.revoked
+    failed_awards = {name.rsplit(".", 1)[0] for name, (ok, _) in outcomes.items() if not ok}
+    assert failed_awards == fixture.revoked
 
 
 def check_web(fixture: UpgradeFixture) -> None:
