@@ -8,13 +8,24 @@ from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Connection, Engine, delete, func, inspect, select
+from sqlalchemy.orm import Session
 
+from credstack.core.errors import ConfigurationError
 from credstack.store import models  # noqa: F401  (registers the tables)
 from credstack.store.base import Base
 from credstack.store.engine import create_database_engine
-from credstack.store.migrate import downgrade_to, head_revision, upgrade_to_head
+from credstack.store.migrate import (
+    downgrade_to,
+    foreign_keys_off_on_sqlite,
+    head_revision,
+    refuse_broken_references,
+    upgrade_to_head,
+)
+from credstack.store.models import Organization, SigningKey
+from issued_awards import make_context, new_issuer
 
 
 def test_models_and_migrations_agree(engine: Engine) -> None:
@@ -83,3 +94,53 @@ def test_concurrent_upgrades_of_an_empty_database_both_succeed(empty_engine: Eng
         thread.join(60)
     assert errors == []
     assert sorted(outcomes) == [False, True]
+
+
+def rebuild_organizations(connection: Connection) -> None:
+    """What Alembic's batch mode does to change a SQLite table: copy, drop, rename."""
+    operations = Operations(MigrationContext.configure(connection))
+    with operations.batch_alter_table("organizations", recreate="always"):
+        pass
+
+
+def test_sqlite_migrations_may_rebuild_a_table_that_rows_point_at(tmp_path: Path) -> None:
+    """A migration may rebuild a table rows point at without losing them; dangling ones fail.
+
+    An empty database cannot show this (no row points at anything), so it is set up here;
+    tests/store/test_upgrade_from_previous_main.py runs the shipped migrations on real data.
+    """
+    engine = create_database_engine(f"sqlite:///{tmp_path / 'filled.db'}")
+    try:
+        upgrade_to_head(engine)
+        with Session(engine) as session:
+            org_id = new_issuer(session, make_context(tmp_path)).id  # its signing key points at it
+            session.commit()
+        with engine.connect() as connection, connection.begin() as transaction:
+            rebuild_organizations(connection)  # with enforcement on, as before:
+            # dropping the old table deleted its rows first, and ON DELETE CASCADE the keys
+            assert connection.scalar(select(func.count()).select_from(SigningKey)) == 0
+            transaction.rollback()
+
+        with (
+            engine.connect() as connection,
+            foreign_keys_off_on_sqlite(connection),
+            connection.begin(),
+        ):
+            rebuild_organizations(connection)
+            refuse_broken_references(connection, "the rebuild")
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert connection.scalar(select(SigningKey.organization_id)) == org_id  # kept
+
+        with (
+            pytest.raises(ConfigurationError, match=r"the test would leave 1 rows with broken"),
+            engine.connect() as connection,
+            foreign_keys_off_on_sqlite(connection),
+            connection.begin(),
+        ):
+            connection.execute(delete(Organization))  # its signing key would point at nothing
+            refuse_broken_references(connection, "the test")
+        with engine.connect() as connection:
+            assert connection.scalar(select(Organization.id)) == org_id  # rolled back
+    finally:
+        engine.dispose()

@@ -8,6 +8,8 @@ on exactly the engine (and PostgreSQL schema) the application uses.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
+from credstack.core.errors import ConfigurationError
 from credstack.store.engine import SQLITE_BEGIN_IMMEDIATE
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -59,12 +62,58 @@ class UpgradeOutcome:
 def upgrade_to_head(engine: Engine) -> UpgradeOutcome:
     """Bring the schema to the newest revision in one transaction; no-op when it is there."""
     head = head_revision()
-    with engine.execution_options(**{SQLITE_BEGIN_IMMEDIATE: True}).begin() as connection:
+    with (
+        engine.connect() as connection,
+        foreign_keys_off_on_sqlite(connection),
+        connection.execution_options(**{SQLITE_BEGIN_IMMEDIATE: True}).begin(),
+    ):
         _lock_for_migration(connection)
         before = current_revision(connection)
         if before != head:
             command.upgrade(alembic_config(connection), "head")
+            refuse_broken_references(connection, f"the upgrade to {head}")
     return UpgradeOutcome(from_revision=before, to_revision=head)
+
+
+@contextmanager
+def foreign_keys_off_on_sqlite(connection: Connection) -> Iterator[None]:
+    """SQLite: no foreign-key enforcement while migrating (check with the function below).
+
+    SQLite changes a table by copying it to a new one, dropping the old and renaming
+    (Alembic's batch mode). With foreign keys enforced, dropping a table that other rows
+    point at fails ("FOREIGN KEY constraint failed") as soon as the database holds data,
+    although the references are whole again after the rename; an empty test database
+    never shows it. SQLite's documented procedure is: enforcement off (possible only
+    outside a transaction, hence around it), migrate, ``PRAGMA foreign_key_check``,
+    enforcement on again. PostgreSQL alters tables in place and needs none of this.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.driver_connection
+    assert driver is not None  # an open pysqlite connection, in autocommit mode
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        driver.execute("PRAGMA foreign_keys=ON")
+
+
+def refuse_broken_references(connection: Connection, what: str) -> None:
+    """SQLite: fail (so the transaction rolls back) if rows now point at nothing.
+
+    What foreign-key enforcement would have refused during the migration is refused
+    here instead, before the commit; PostgreSQL enforced it all along.
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        tables = ", ".join(sorted({str(row[0]) for row in broken}))
+        raise ConfigurationError(
+            f"{what} would leave {len(broken)} rows with broken references (in {tables}); "
+            "nothing was changed"
+        )
 
 
 #: PostgreSQL advisory lock key for migrations ("cred" in ASCII)
@@ -83,5 +132,10 @@ def _lock_for_migration(connection: Connection) -> None:
 
 def downgrade_to(engine: Engine, revision: str) -> None:
     """Downgrade (``"base"`` drops everything); for tests and operators undoing a release."""
-    with engine.begin() as connection:
+    with (
+        engine.connect() as connection,
+        foreign_keys_off_on_sqlite(connection),
+        connection.begin(),
+    ):
         command.downgrade(alembic_config(connection), revision)
+        refuse_broken_references(connection, f"the downgrade to {revision}")
