@@ -115,7 +115,7 @@ def credstack_json(env: dict[str, str], *args: str) -> dict[str, Any]:
 def seed_demo() -> tuple[list[str], list[str]]:
     """The ``serve --demo`` data, seeded through the services; (achievement ids, award ids)."""
     from credstack.services.context import ServiceContext
-    from credstack.services.demo import seed_demo as seed
+    from credstack.services.operations.demo import seed_demo as seed
     from credstack.settings import load_settings
     from credstack.store.engine import create_database_engine, session_factory, session_scope
 
@@ -186,7 +186,7 @@ def publish_status_lists() -> int:
     from sqlalchemy import select
 
     from credstack.services.context import ServiceContext
-    from credstack.services.status_lists import status_list_document
+    from credstack.services.revocation.status_lists import status_list_document
     from credstack.settings import load_settings
     from credstack.store.engine import create_database_engine, session_factory, session_scope
     from credstack.store.models import StatusList

@@ -45,10 +45,10 @@ from credstack.app import create_app
 from credstack.core.fetching import MappedFetcher
 from credstack.core.report import CheckStatus
 from credstack.core.verify import verify
-from credstack.services.backup_rows import TableLoader
 from credstack.services.context import ServiceContext
-from credstack.services.sharing import local_registry
-from credstack.services.verification import VerificationRequest, options_for
+from credstack.services.learners.sharing import local_registry
+from credstack.services.operations.backup_rows import TableLoader
+from credstack.services.verification.verify import VerificationRequest, options_for
 from credstack.settings import DATABASE_FILE_NAME, SECRET_FILE_NAME, load_settings
 from credstack.store.engine import create_database_engine, session_factory
 from credstack.store.migrate import alembic_config, current_revision, head_revision
