@@ -31,9 +31,6 @@ from credstack.settings import Settings
 from credstack.store.engine import create_database_engine
 from credstack.store.migrate import upgrade_to_head
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-#: the read-only standards and data folder (see the working rules); tests skip without it
-SHARED_DIR = Path(os.environ.get("CREDSTACK_SHARED", REPO_ROOT.parent / "shared"))
 POSTGRES_URL_VARIABLE = "CREDSTACK_TEST_DATABASE_URL"
 
 
@@ -84,14 +81,6 @@ class PostgresSchemas:
 
     def close(self) -> None:
         self._admin.dispose()
-
-
-@pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """``/work/shared``-style folder with standards artefacts and real data."""
-    if not SHARED_DIR.is_dir():
-        pytest.skip(f"the shared standards folder is missing ({SHARED_DIR}); set CREDSTACK_SHARED")
-    return SHARED_DIR
 
 
 @pytest.fixture(scope="session")

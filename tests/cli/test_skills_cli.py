@@ -15,14 +15,13 @@ from sqlalchemy import func, select
 
 from credstack.cli.unit_of_work import unit_of_work
 from credstack.store.models import Framework, Skill
+from fixture_paths import ESCO, ONET
 
 
 def test_import_both_frameworks_json_then_rerun(
-    cli_home: Path, shared_dir: Path, capsys: pytest.CaptureFixture[str]
+    cli_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    esco = shared_dir / "data" / "esco"
-    onet = shared_dir / "data" / "onet"
-    args = ("skills", "import", "--esco", str(esco), "--onet", str(onet), "--limit", "200")
+    args = ("skills", "import", "--esco", str(ESCO), "--onet", str(ONET), "--limit", "200")
 
     code, out, _ = run(capsys, *args, "--json")
 

@@ -21,10 +21,9 @@ from credstack.core.keys import Ed25519KeyPair, load_key_file
 from credstack.core.multibase import multibase_encode
 from credstack.core.proofs import sign_data_integrity
 from credstack.core.status_list import status_list_credential, status_list_entry
+from fixture_paths import VECTORS
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("CREDSTACK_SHARED", REPO_ROOT.parent / "shared"))
-OB_VECTOR = SHARED / "standards" / "test-vectors" / "1edtech-ob-v3p0-ldp"
+OB_VECTOR = VECTORS / "1edtech-ob-v3p0-ldp"
 
 KEY = Ed25519KeyPair.from_seed(b"\x05" * 32)
 DID = did_key_for(KEY.public_multibase)
@@ -242,8 +241,6 @@ def test_gzip_bomb_status_list_fails_the_status_check(
 def test_documents_map_makes_an_https_issuer_verifiable_offline(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    if not OB_VECTOR.is_dir():
-        pytest.skip(f"1EdTech vectors not found at {OB_VECTOR} (set CREDSTACK_SHARED)")
     keys = json.loads((OB_VECTOR / "key-pair.json").read_text())
     controller = {
         "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],

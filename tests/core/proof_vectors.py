@@ -1,28 +1,17 @@
-"""Where the published standards artefacts live, for every core test that reads them.
+"""The published proof vectors and the loader they need, for every core test that reads them.
 
-``CREDSTACK_SHARED`` points at the shared folder; by default it is the ``shared`` folder
-beside the repository. Tests that need it skip with a clear reason when it is missing.
+The vectors are bundled in ``tests/fixtures/standards`` (paths from ``fixture_paths``).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-import pytest
+from fixture_paths import VECTORS
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("CREDSTACK_SHARED", REPO_ROOT.parent / "shared"))
-STANDARDS = SHARED / "standards"
-VECTORS = STANDARDS / "test-vectors"
 DI_EDDSA = VECTORS / "w3c-vc-di-eddsa"
-
-requires_vectors = pytest.mark.skipif(
-    not VECTORS.is_dir(),
-    reason=f"standards test vectors not found at {VECTORS} (set CREDSTACK_SHARED)",
-)
 
 CITIZENSHIP_CONTEXT = "https://w3id.org/citizenship/v4rc1"
 

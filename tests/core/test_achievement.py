@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import csv
-import gzip
 import json
 from datetime import UTC, datetime
 
 import pytest
-from proof_vectors import REPO_ROOT, SHARED
 
 from credstack.core.achievement import (
     AchievementDefinition,
@@ -27,11 +25,10 @@ from credstack.core.achievement_parts import (
 )
 from credstack.core.durations import add_duration, parse_duration
 from credstack.core.errors import InputError, ValidationError
+from fixture_paths import ONET, REPO_ROOT, esco_skill_labels
 
 EXAMPLE = REPO_ROOT / "examples" / "micro-credential.yaml"
 DOCS = REPO_ROOT / "docs" / "micro-credentials.md"
-ESCO_SKILLS = SHARED / "data" / "esco" / "skills_en.csv.gz"
-ONET = SHARED / "data" / "onet"
 
 MINIMAL = "name: Intro to Git\ndescription: Version control basics.\n"
 
@@ -60,18 +57,14 @@ def test_example_file_parses_with_every_eu_element() -> None:
     assert missing_eu_elements(defn, issuer_country="NL") == []
 
 
-@pytest.mark.skipif(not ESCO_SKILLS.exists(), reason=f"ESCO data missing at {ESCO_SKILLS}")
 def test_example_skills_are_real_esco_concepts_with_their_published_labels() -> None:
     defn = parse_definition(EXAMPLE.read_text(encoding="utf-8"))
-    csv.field_size_limit(10**9)
-    with gzip.open(ESCO_SKILLS, "rt", encoding="utf-8", newline="") as handle:
-        labels = {row["conceptUri"]: row["preferredLabel"] for row in csv.DictReader(handle)}
+    labels = esco_skill_labels()
     esco = [s for s in defn.skills if s.framework == "esco"]
     for skill in esco:
         assert labels.get(skill.id) == skill.label, skill.id
 
 
-@pytest.mark.skipif(not ONET.exists(), reason=f"O*NET data missing at {ONET}")
 def test_example_onet_codes_exist_in_onet() -> None:
     defn = parse_definition(EXAMPLE.read_text(encoding="utf-8"))
     names: dict[str, str] = {}

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 from credential_generator import CORPUS_SIZE, CredentialGenerator
-from proof_vectors import SHARED
 
 from credstack.core.canonicalize import canonicalize
 from credstack.core.errors import CredstackError
+from fixture_paths import STANDARDS
 from js_toolchain import NODE_MODULES, ensure_js_reference
 
 HERE = Path(__file__).resolve().parent
@@ -89,10 +89,7 @@ def test_unsafe_documents_are_rejected_by_both() -> None:
 
 
 def test_published_examples_match_jsonld_js() -> None:
-    shared = SHARED
-    folder = shared / "standards" / "examples" / "1edtech-ob-v3p0-spec"
-    if not folder.is_dir():
-        pytest.skip("shared standards examples not found")
+    folder = STANDARDS / "examples" / "1edtech-ob-v3p0-spec"
     documents = [
         json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.json"))
     ]

@@ -1,4 +1,4 @@
-"""Every published canonical form in the shared test vectors reproduces byte for byte."""
+"""Every published canonical form in the bundled test vectors reproduces byte for byte."""
 
 from __future__ import annotations
 
@@ -8,15 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from proof_vectors import SHARED
 
 from credstack.core.canonicalize import canonicalize, canonicalize_general
 from credstack.core.contexts import offline_loader
+from fixture_paths import VECTORS
 
-VECTORS = SHARED / "standards" / "test-vectors"
 EDDSA = VECTORS / "w3c-vc-di-eddsa"
-
-pytestmark = pytest.mark.skipif(not VECTORS.is_dir(), reason="shared test vectors not found")
 
 Canonicalizer = Callable[..., str]
 BOTH_PATHS = pytest.mark.parametrize("canon", [canonicalize, canonicalize_general])

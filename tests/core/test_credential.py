@@ -8,7 +8,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-from proof_vectors import REPO_ROOT, SHARED
 
 from credstack.core.achievement import AchievementDefinition, parse_definition
 from credstack.core.canonicalize import canonicalize
@@ -25,9 +24,10 @@ from credstack.core.identity import identity_matches
 from credstack.core.keys import Ed25519KeyPair
 from credstack.core.proofs import sign_data_integrity, verify_proofs
 from credstack.core.schemas import validate_credential
+from fixture_paths import REPO_ROOT, STANDARDS
 
 EXAMPLE = REPO_ROOT / "examples" / "micro-credential.yaml"
-OB_SCHEMA = SHARED / "standards" / "schemas" / "1edtech-ob-v3p0" / "achievementcredential.json"
+OB_SCHEMA = STANDARDS / "schemas" / "1edtech-ob-v3p0" / "achievementcredential.json"
 KEY = Ed25519KeyPair.from_seed(bytes(range(32)))
 DID = did_key_for(KEY.public_multibase)
 ACHIEVEMENT_URL = "https://credstack.example/achievements/ach_7Qx2"
@@ -85,8 +85,6 @@ def _credential(**overrides: Any) -> dict[str, Any]:
 def test_credential_passes_the_strict_ob3_schema_via_credstack_and_directly() -> None:
     credential = _credential()
     assert validate_credential(credential) == []
-    if not OB_SCHEMA.exists():
-        pytest.skip(f"shared OB 3.0 schema missing at {OB_SCHEMA}; set CREDSTACK_SHARED")
     schema = json.loads(OB_SCHEMA.read_text(encoding="utf-8"))
     jsonschema.Draft201909Validator(schema).validate(credential)
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from proof_vectors import VECTORS, load_json, requires_vectors
+from proof_vectors import load_json
 
 from credstack.core.dids import (
     did_key_document,
@@ -20,6 +20,7 @@ from credstack.core.dids import (
 )
 from credstack.core.errors import DIDResolutionError, FetchError, KeyFormatError
 from credstack.core.keys import Ed25519KeyPair, Ed25519PublicKey, RsaKeyPair
+from fixture_paths import VECTORS
 
 KEY_1 = Ed25519KeyPair.from_seed(b"\x11" * 32)
 KEY_2 = Ed25519KeyPair.from_seed(b"\x22" * 32)
@@ -42,7 +43,6 @@ def no_fetch(url: str) -> bytes:
     raise AssertionError(f"did:key must resolve without fetching, fetched {url}")
 
 
-@requires_vectors
 def test_did_key_document_matches_the_did_key_spec_example() -> None:
     expected = load_json(VECTORS / "did-key" / "did-key-spec-ed25519-x25519-did-document.json")
     document = did_key_document(expected["id"], derive_key_agreement=True)
@@ -56,7 +56,6 @@ def test_did_key_document_matches_the_did_key_spec_example() -> None:
     ]
 
 
-@requires_vectors
 def test_did_key_mappings_and_resolution_without_network() -> None:
     rows = load_json(VECTORS / "did-key" / "multikey-did-key-mappings.json")["keys"]
     for row in (r for r in rows if r["multicodecHeaderHex"] == "ed01"):

@@ -9,7 +9,6 @@ import re
 from typing import Any
 
 import pytest
-from proof_vectors import REPO_ROOT, SHARED
 
 from credstack.core.achievement import parse_definition
 from credstack.core.credential import achievement_json
@@ -22,9 +21,9 @@ from credstack.core.eu_elements import (
     workload_statement,
 )
 from credstack.core.eu_vocabularies import find_concept, vocabulary, vocabulary_names
+from fixture_paths import EU_VOCABULARIES, REPO_ROOT
 
 EXAMPLE = REPO_ROOT / "examples" / "micro-credential.yaml"
-EU_CSVS = SHARED / "data" / "eu-vocabularies"
 SHIPPED = (
     REPO_ROOT / "src" / "credstack" / "core" / "data" / "vocabularies" / "eu_vocabularies.json"
 )
@@ -33,14 +32,10 @@ ACHIEVEMENT_URL = "https://credstack.example/achievements/ach_1"
 OB_TARGET_TYPES = {"ceasn:Competency", "ceterms:Credential", "CFItem", "CFRubric", "CTDL"}
 EXT = re.compile(r"^ext:[A-Za-z0-9._-]+$")
 
-needs_csvs = pytest.mark.skipif(
-    not EU_CSVS.is_dir(), reason=f"EU vocabulary CSVs missing at {EU_CSVS}; set CREDSTACK_SHARED"
-)
-
 
 def _eu_csv_rows() -> dict[str, dict[str, str]]:
     rows: dict[str, dict[str, str]] = {}
-    for path in EU_CSVS.glob("*.csv"):
+    for path in EU_VOCABULARIES.glob("*.csv"):
         with path.open(encoding="utf-8", newline="") as handle:
             for row in csv.DictReader(handle):
                 if row.get("uri"):
@@ -55,7 +50,6 @@ def _example_alignments() -> list[dict[str, Any]]:
     return alignments
 
 
-@needs_csvs
 def test_every_shipped_concept_exists_in_the_eu_csvs_with_its_label() -> None:
     rows = _eu_csv_rows()
     for name in vocabulary_names():
@@ -66,7 +60,6 @@ def test_every_shipped_concept_exists_in_the_eu_csvs_with_its_label() -> None:
             assert row["vocabulary"] == vocab.scheme
 
 
-@needs_csvs
 def test_every_eu_uri_in_the_example_credential_exists_in_the_eu_csvs() -> None:
     rows = _eu_csv_rows()
     eu = [
@@ -80,7 +73,6 @@ def test_every_eu_uri_in_the_example_credential_exists_in_the_eu_csvs() -> None:
         assert alignment["targetCode"] == row["notation"]
 
 
-@needs_csvs
 def test_the_build_script_reproduces_the_shipped_vocabulary_file() -> None:
     spec = importlib.util.spec_from_file_location(
         "build_vocabularies", REPO_ROOT / "scripts" / "build_vocabularies.py"
@@ -88,7 +80,7 @@ def test_the_build_script_reproduces_the_shipped_vocabulary_file() -> None:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert module.build(EU_CSVS) == json.loads(SHIPPED.read_text(encoding="utf-8"))
+    assert module.build(EU_VOCABULARIES) == json.loads(SHIPPED.read_text(encoding="utf-8"))
 
 
 def test_target_types_are_valid_ob3_values() -> None:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from p256_signer import P256Signer
-from proof_vectors import DI_EDDSA, VECTORS, load_json, requires_vectors
+from proof_vectors import DI_EDDSA, load_json
 
 from credstack.core.errors import KeyFormatError
 from credstack.core.keys import (
@@ -25,6 +25,7 @@ from credstack.core.multibase import (
     multibase_decode,
     multibase_encode,
 )
+from fixture_paths import VECTORS
 
 
 def test_base58_round_trips_and_keeps_leading_zero_bytes() -> None:
@@ -45,7 +46,6 @@ def test_multibase_rejects_unknown_prefix_and_bad_characters() -> None:
         b64url_decode("AQI=")
 
 
-@requires_vectors
 def test_multikey_encoding_matches_did_key_mappings() -> None:
     rows = load_json(VECTORS / "did-key" / "multikey-did-key-mappings.json")["keys"]
     ed_rows = [row for row in rows if row["multicodecHeaderHex"] == "ed01"]
@@ -56,7 +56,6 @@ def test_multikey_encoding_matches_did_key_mappings() -> None:
         assert Ed25519PublicKey.from_multibase(row["publicKeyMultibase"]).raw == key.raw
 
 
-@requires_vectors
 def test_x25519_multikey_is_refused_as_an_ed25519_key() -> None:
     rows = load_json(VECTORS / "did-key" / "multikey-did-key-mappings.json")["keys"]
     x25519 = next(row for row in rows if row["multicodecHeaderHex"] == "ec01")
@@ -64,7 +63,6 @@ def test_x25519_multikey_is_refused_as_an_ed25519_key() -> None:
         Ed25519PublicKey.from_multibase(x25519["publicKeyMultibase"])
 
 
-@requires_vectors
 def test_rfc8032_sign_input_all_lines_sign_and_verify() -> None:
     lines = (VECTORS / "rfc8032-ed25519" / "sign.input").read_text().splitlines()
     assert len(lines) == 1024
@@ -79,7 +77,6 @@ def test_rfc8032_sign_input_all_lines_sign_and_verify() -> None:
         assert not pair.public_key.verify(signature, message + b"\x00")
 
 
-@requires_vectors
 def test_multikey_pairs_with_32_and_64_byte_secrets_load() -> None:
     w3c = load_key_file((DI_EDDSA / "keyPair.json").read_bytes())
     assert w3c.public_multibase == "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"

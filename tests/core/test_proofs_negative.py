@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from proof_vectors import DI_EDDSA, VECTORS, load_json, requires_vectors, vector_loader
+from proof_vectors import DI_EDDSA, load_json, vector_loader
 
 from credstack.core.dids import ResolvedMethod, resolve_verification_method
 from credstack.core.errors import CanonicalizationError, ProofError
@@ -15,8 +15,7 @@ from credstack.core.keys import Ed25519KeyPair, RsaKeyPair
 from credstack.core.multibase import multibase_decode, multibase_encode
 from credstack.core.proofs import JCS, RDFC, sign_data_integrity, verify_proofs
 from credstack.core.proofs.eddsa import hash_proof_input
-
-pytestmark = requires_vectors
+from fixture_paths import VECTORS
 
 ISSUER_KEY = Ed25519KeyPair.from_seed(b"\x42" * 32)
 OTHER_KEY = Ed25519KeyPair.from_seed(b"\x43" * 32)

@@ -13,12 +13,11 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from proof_vectors import STANDARDS, load_json, requires_vectors
+from proof_vectors import load_json
 
 from credstack.core.keys import Ed25519KeyPair
 from credstack.core.proofs import JCS, RDFC, sign_data_integrity, verify_proofs
-
-pytestmark = requires_vectors
+from fixture_paths import STANDARDS
 
 KEY = Ed25519KeyPair.from_seed(b"\x61" * 32)
 VM = f"did:key:{KEY.public_multibase}#{KEY.public_multibase}"

@@ -12,15 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from proof_vectors import DI_EDDSA, VECTORS, load_json, read_text, requires_vectors, vector_loader
+from proof_vectors import DI_EDDSA, load_json, read_text, vector_loader
 
 from credstack.core.dids import resolve_verification_method
 from credstack.core.keys import Ed25519KeyPair, load_key_file
 from credstack.core.multibase import multibase_encode
 from credstack.core.proofs import JCS, RDFC, sign_data_integrity, verify_proofs
 from credstack.core.proofs.eddsa import hash_proof_input
-
-pytestmark = requires_vectors
+from fixture_paths import VECTORS
 
 # (folder, file suffix, cryptosuite used for hashing)
 DI_CASES = [

@@ -12,7 +12,6 @@ from typing import Any
 import jsonschema
 import pytest
 import referencing.exceptions
-from proof_vectors import REPO_ROOT, SHARED
 
 from credstack.core import schemas
 from credstack.core.errors import ConfigurationError
@@ -26,19 +25,15 @@ from credstack.core.schemas import (
     validate_credential,
     validate_profile,
 )
+from fixture_paths import REPO_ROOT, STANDARDS
 
-STANDARDS = SHARED / "standards"
 EXAMPLES = STANDARDS / "examples" / "1edtech-ob-v3p0-spec"
 SIGNED_VECTOR = STANDARDS / "test-vectors" / "1edtech-ob-v3p0-ldp" / "signed-credential.json"
 BUNDLED = REPO_ROOT / "src" / "credstack" / "core" / "data" / "schemas"
 
-needs_shared = pytest.mark.skipif(
-    not STANDARDS.is_dir(), reason=f"standards folder missing at {STANDARDS}; set CREDSTACK_SHARED"
-)
-
 
 def _examples() -> list[str]:
-    return sorted(p.name for p in EXAMPLES.glob("*.json")) if EXAMPLES.is_dir() else []
+    return sorted(p.name for p in EXAMPLES.glob("*.json"))
 
 
 def _basic() -> dict[str, Any]:
@@ -72,14 +67,12 @@ def _paths(problems: list[schemas.SchemaProblem]) -> list[str]:
 # --- the published documents -------------------------------------------------------------
 
 
-@needs_shared
 @pytest.mark.parametrize("name", _examples())
 def test_every_1edtech_example_is_valid(name: str) -> None:
     credential = json.loads((EXAMPLES / name).read_text())
     assert validate_credential(credential) == []
 
 
-@needs_shared
 def test_1edtech_signed_vector_passes_only_after_normalisation() -> None:
     credential = json.loads(SIGNED_VECTOR.read_text())
     assert isinstance(credential["proof"], dict)  # the single-object form
@@ -88,7 +81,6 @@ def test_1edtech_signed_vector_passes_only_after_normalisation() -> None:
     assert validate_credential(credential) == []
 
 
-@needs_shared
 @pytest.mark.parametrize(
     ("bundled", "source"),
     [
@@ -273,7 +265,6 @@ def test_non_object_input_is_a_problem_not_a_crash() -> None:
     assert _paths(validate_credential(["not", "a", "credential"])) == ["$"]  # type: ignore[arg-type]
 
 
-@needs_shared
 def test_issuer_profiles_are_checked_with_the_profile_schema() -> None:
     complete = json.loads((EXAMPLES / "complete-openbadgecredential.json").read_text())
     profile = complete["issuer"]

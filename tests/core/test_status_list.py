@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from proof_vectors import SHARED
 
 from credstack.core.errors import StatusListError
 from credstack.core.multibase import b64url_encode
@@ -25,13 +24,9 @@ from credstack.core.status_list import (
     status_list_credential,
     status_list_entry,
 )
+from fixture_paths import VECTORS as ALL_VECTORS
 
-VECTORS = SHARED / "standards" / "test-vectors" / "bitstring-status-list"
-
-needs_vectors = pytest.mark.skipif(
-    not VECTORS.is_dir(),
-    reason=f"standards test vectors missing at {VECTORS}; set CREDSTACK_SHARED",
-)
+VECTORS = ALL_VECTORS / "bitstring-status-list"
 
 LIST_URL = "https://credstack.example/status/1"
 
@@ -45,15 +40,12 @@ def _expected() -> dict[str, Any]:
 
 
 def _expected_names() -> list[str]:
-    if not VECTORS.is_dir():
-        return []
     return sorted(_expected())
 
 
 # --- published vectors -------------------------------------------------------------------
 
 
-@needs_vectors
 @pytest.mark.parametrize("name", _expected_names())
 def test_every_published_list_decodes_to_the_expected_bits(name: str) -> None:
     expected = _expected()[name]
@@ -69,7 +61,6 @@ def test_every_published_list_decodes_to_the_expected_bits(name: str) -> None:
             decode_list(encoded, allow_missing_multibase_header=True)
 
 
-@needs_vectors
 def test_headerless_pre_rec_fixture_is_refused_by_the_strict_decoder() -> None:
     name = "w3c-test-suite-fixtures/status-credentials/single-purpose-ok.jsonld"
     encoded = _load(name)["credentialSubject"]["encodedList"]
@@ -77,7 +68,6 @@ def test_headerless_pre_rec_fixture_is_refused_by_the_strict_decoder() -> None:
         decode_list(encoded)
 
 
-@needs_vectors
 def test_1edtech_revoked_credential_reads_as_set_at_index_23() -> None:
     credential = _load("1edtech-validator-credential-status-revoked.json")
     status_list = _load("1edtech-validator-testlist.json")
@@ -90,7 +80,6 @@ def test_1edtech_revoked_credential_reads_as_set_at_index_23() -> None:
     assert result.list_length == MIN_LIST_BITS
 
 
-@needs_vectors
 def test_w3c_rec_revocable_credential_is_not_revoked() -> None:
     credential = _load("w3c-rec-signed-revocable-credential-eddsa-rdfc-2022.json")
     status_list = _load("w3c-rec-signed-statuslistcredential-eddsa-rdfc-2022.json")
@@ -99,7 +88,6 @@ def test_w3c_rec_revocable_credential_is_not_revoked() -> None:
     assert result.index == 94567
 
 
-@needs_vectors
 def test_w3c_test_suite_revoked_fixture_is_set_with_the_lenient_path() -> None:
     credential = _load("w3c-test-suite-fixtures/should-be-revoked.jsonld")
     status_list = _load("w3c-test-suite-fixtures/status-credentials/single-purpose-ok.jsonld")
@@ -109,7 +97,6 @@ def test_w3c_test_suite_revoked_fixture_is_set_with_the_lenient_path() -> None:
         check_status(entry, status_list)
 
 
-@needs_vectors
 def test_w3c_multi_purpose_list_serves_suspension() -> None:
     credential = _load("w3c-test-suite-fixtures/should-be-suspended.jsonld")
     status_list = _load("w3c-test-suite-fixtures/status-credentials/multi-purpose-ok.jsonld")
@@ -120,7 +107,6 @@ def test_w3c_multi_purpose_list_serves_suspension() -> None:
     assert result.is_set
 
 
-@needs_vectors
 @pytest.mark.parametrize(
     ("list_name", "message"),
     [

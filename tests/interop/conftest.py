@@ -11,7 +11,6 @@ are required.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,8 +18,6 @@ import pytest
 from js_reference import JsReference, bundled_contexts_dir
 
 from js_toolchain import ensure_js_reference
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
@@ -33,17 +30,3 @@ def js_reference_installed() -> str:
 def js(js_reference_installed: str, tmp_path: Path) -> Iterator[JsReference]:
     """The reference implementation, serving Credstack's own bundled contexts."""
     yield JsReference(js_reference_installed, bundled_contexts_dir(), tmp_path)
-
-
-@pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """``/work/shared``-style standards folder (``CREDSTACK_SHARED`` overrides)."""
-    folder = Path(os.environ.get("CREDSTACK_SHARED", REPO_ROOT.parent / "shared"))
-    if not (folder / "standards").is_dir():
-        pytest.skip(f"the shared standards folder is missing ({folder}); set CREDSTACK_SHARED")
-    return folder
-
-
-@pytest.fixture(scope="session")
-def standards(shared_dir: Path) -> Path:
-    return shared_dir / "standards"

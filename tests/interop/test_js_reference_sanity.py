@@ -19,6 +19,7 @@ from status_lists import status_list_credential
 
 from credstack.core.dids import did_key_verification_method
 from credstack.core.keys import Ed25519KeyPair
+from fixture_paths import STANDARDS
 
 pytestmark = pytest.mark.interop
 
@@ -28,22 +29,22 @@ NOW = "2026-01-01T00:00:00Z"
 
 
 @pytest.fixture(scope="module")
-def w3c_vectors(standards: Path) -> Path:
-    return standards / "test-vectors" / "w3c-vc-di-eddsa"
+def w3c_vectors() -> Path:
+    return STANDARDS / "test-vectors" / "w3c-vc-di-eddsa"
 
 
 @pytest.fixture(scope="module")
-def w3c_test_contexts(standards: Path, w3c_vectors: Path) -> dict[str, Path]:
+def w3c_test_contexts(w3c_vectors: Path) -> dict[str, Path]:
     """The two non-production contexts the W3C vectors use, passed in through the map."""
     return {
-        EXAMPLES_V2: standards / "contexts" / "w3c-credentials-examples-v2.jsonld",
+        EXAMPLES_V2: STANDARDS / "contexts" / "w3c-credentials-examples-v2.jsonld",
         CITIZENSHIP_V4RC1: w3c_vectors / "extra-contexts" / "w3id-citizenship-v4rc1.jsonld",
     }
 
 
 @pytest.fixture(scope="module")
-def ob_vector(standards: Path) -> Path:
-    return standards / "test-vectors" / "1edtech-ob-v3p0-ldp"
+def ob_vector() -> Path:
+    return STANDARDS / "test-vectors" / "1edtech-ob-v3p0-ldp"
 
 
 @pytest.fixture(scope="module")
@@ -138,9 +139,9 @@ def test_reference_signer_reproduces_the_published_proof_values(
 
 
 def test_reference_reads_the_revoked_bit_of_the_1edtech_status_vector(
-    js: JsReference, standards: Path, ob_vector: Path
+    js: JsReference, ob_vector: Path
 ) -> None:
-    folder = standards / "test-vectors" / "bitstring-status-list"
+    folder = STANDARDS / "test-vectors" / "bitstring-status-list"
     credential = load_json(folder / "1edtech-validator-credential-status-revoked.json")
     status = credential["credentialStatus"]
     issuer = credential["issuer"]["id"]

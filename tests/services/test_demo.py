@@ -32,6 +32,7 @@ from credstack.store.models import (
     Organization,
     Role,
 )
+from fixture_paths import esco_skill_labels
 from issued_awards import START, make_context, new_issuer
 
 
@@ -70,6 +71,15 @@ def test_every_demo_definition_is_a_complete_eu_micro_credential_with_esco_skill
             assert missing_eu_elements(defn, issuer_country=issuer.country) == []
             uris = [s["esco"] for s in definition["skills"]]
             assert uris and all(u.startswith("http://data.europa.eu/esco/skill/") for u in uris)
+
+
+def test_demo_skills_are_real_esco_concepts_with_their_published_labels() -> None:
+    """The catalogue's skill URIs and labels were copied from ESCO by hand; check each one."""
+    labels = esco_skill_labels()
+    skills = [s for issuer in ISSUERS for d in issuer.definitions for s in d["skills"]]
+    assert len(skills) >= len(ISSUERS) * 2
+    for skill in skills:
+        assert labels.get(skill["esco"]) == skill["label"], skill["esco"]
 
 
 def test_seed_creates_issuers_published_credentials_and_verifiable_awards(

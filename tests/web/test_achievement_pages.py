@@ -8,7 +8,6 @@ TestClient on the rolled-back test database (SQLite, and PostgreSQL when configu
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -19,6 +18,7 @@ from web_client import create_organization, csrf_from, post_form, sign_up
 from credstack.core.eu_vocabularies import find_concept
 from credstack.services.skills.importing import import_esco
 from credstack.store.models import Achievement, AchievementState
+from fixture_paths import ESCO
 
 
 @pytest.fixture
@@ -157,9 +157,9 @@ def test_field_errors_are_shown_next_to_their_controls(
 
 
 def test_skills_are_searched_with_get_and_added(
-    client: TestClient, organization_id: str, db: Session, shared_dir: Path
+    client: TestClient, organization_id: str, db: Session
 ) -> None:
-    import_esco(db, shared_dir / "data" / "esco", limit=200)
+    import_esco(db, ESCO, limit=200)
     achievement_id = _new(client, organization_id, {"name": "Music", "description": "Staff"})
     base = f"/dashboard/{organization_id}/achievements/{achievement_id}"
 
