@@ -124,6 +124,15 @@ def web_session(request: Request) -> WebSession:
     return session
 
 
+def ensure_web_session(request: Request) -> None:
+    """Give a request that never passed the middleware an empty session (for error pages).
+
+    Only a server error raised by the middleware itself is answered outside it; its page
+    then renders as for a visitor, and nothing of this session is saved.
+    """
+    request.scope.setdefault(_SCOPE_KEY, WebSession(None))
+
+
 def csrf_token(request: Request) -> str:
     """The value pages put in their hidden ``csrf_token`` field."""
     return web_session(request).csrf()
