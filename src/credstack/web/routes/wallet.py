@@ -8,6 +8,7 @@ wallet's forms are plain POSTs with the CSRF field, answered with a redirect.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Form, Request
@@ -15,9 +16,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from credstack.core.errors import ConflictError, NotFoundError, ValidationError
 from credstack.services.accounts import users as accounts
+from credstack.services.context import ServiceContext
 from credstack.services.learners import wallet
 from credstack.services.learners.claims import resend_claim
 from credstack.services.learners.sharing import award_facts, linkedin_add_url
+from credstack.store.models import Award
 from credstack.web.access import SignedIn, SignedInPerson, context_for
 from credstack.web.negotiation import page_router
 from credstack.web.rendering import field_errors, flash, redirect, render
@@ -39,12 +42,29 @@ def _masked(email: str) -> str:
 # ---- claim -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class KnownClaim:
+    """A claim link that names an award: claimable, or why not (expired, used, revoked)."""
+
+    award: Award
+    problem: str | None
+    expired: bool
+
+
+def _known_claim(db: WebDb, token: str, ctx: ServiceContext) -> KnownClaim:
+    """The state of a claim link we know; an unknown one is a 404 (page or problem JSON)."""
+    state = wallet.claim_state(db, token, ctx.now())
+    if state.award is None:
+        raise NotFoundError(state.problem or "this claim link is not valid")
+    return KnownClaim(state.award, state.problem, state.expired)
+
+
 @router.get("/claim/{token}", response_class=HTMLResponse)
 def claim_page(request: Request, token: str, db: WebDb, user: OptionalUser) -> Response:
     ctx = context_for(request, user)
-    state = wallet.claim_state(db, token, ctx.now())
-    if state.award is None or state.problem is not None:
-        status = 410 if state.expired else (404 if state.award is None else 409)
+    state = _known_claim(db, token, ctx)
+    if state.problem is not None:
+        status = 410 if state.expired else 409
         return render(
             request,
             "wallet/claim_problem.html",
@@ -52,7 +72,7 @@ def claim_page(request: Request, token: str, db: WebDb, user: OptionalUser) -> R
             user=user,
             state=state,
             token=token,
-            masked=_masked(state.award.recipient_email) if state.award else "",
+            masked=_masked(state.award.recipient_email),
         )
     facts = award_facts(db, ctx, state.award)
     return render(request, "wallet/claim.html", user=user, facts=facts, token=token, values={})
@@ -62,8 +82,8 @@ def claim_page(request: Request, token: str, db: WebDb, user: OptionalUser) -> R
 def claim_respond(
     request: Request, token: str, db: WebDb, person: SignedInPerson, action: FormText = ""
 ) -> Response:
-    state = wallet.claim_state(db, token, person.ctx.now())
-    if state.award is None or state.problem is not None:
+    state = _known_claim(db, token, person.ctx)
+    if state.problem is not None:
         return redirect(f"/claim/{token}")
     award = wallet.claim(db, person.ctx, state.award, person.user)
     accepted = action != "decline"
@@ -87,8 +107,8 @@ def claim_sign_up(
     password: FormText = "",
 ) -> Response:
     ctx = context_for(request, user)
-    state = wallet.claim_state(db, token, ctx.now())
-    if state.award is None or state.problem is not None:
+    state = _known_claim(db, token, ctx)
+    if state.problem is not None:
         return redirect(f"/claim/{token}")
     values = {"name": name, "email": email}
     try:
@@ -117,8 +137,8 @@ def claim_sign_up(
 @router.post("/claim/{token}/resend", response_class=HTMLResponse)
 def claim_resend(request: Request, token: str, db: WebDb, user: OptionalUser) -> Response:
     ctx = context_for(request, user)
-    state = wallet.claim_state(db, token, ctx.now())
-    if state.award is None or not state.expired:
+    state = _known_claim(db, token, ctx)
+    if not state.expired:
         return redirect(f"/claim/{token}")
     limiters = request.app.state.rate_limiters
     limiters.limits.setdefault("claim-resend", RESEND_LIMIT)
