@@ -35,7 +35,7 @@ from credstack.services.achievements import lifecycle
 from credstack.services.context import ServiceContext
 from credstack.services.issuing import listing
 from credstack.store.models import Achievement, Award, Organization, Role, User
-from credstack.web.negotiation import PageRoute
+from credstack.web.negotiation import is_api_path
 from credstack.web.rendering import redirect
 from credstack.web.sessions import CurrentUser, WebDb
 
@@ -179,8 +179,8 @@ def sign_in_redirect(request: Request) -> RedirectResponse:
 
 
 def _is_page(request: Request, path: str) -> bool:
+    """Whether the app answers a GET of ``path`` (outside ``/api/``, only pages do)."""
+    if is_api_path(path):
+        return False
     scope = {"type": "http", "method": "GET", "path": path, "root_path": "", "headers": []}
-    return any(
-        isinstance(route, PageRoute) and route.matches(scope)[0] is Match.FULL
-        for route in request.app.router.routes
-    )
+    return any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes)

@@ -55,14 +55,12 @@ class HtmlPageRoute(CredentialRoute):
 
 
 router = APIRouter(include_in_schema=False, route_class=CredentialRoute)
-html_router = APIRouter(include_in_schema=False, route_class=HtmlPageRoute)
 
 
 def page_context(request: Request) -> ServiceContext:
     return ServiceContext.from_settings(request.app.state.settings, actor="web")
 
 
-@html_router.get("/credentials/{award_id}", response_class=HTMLResponse)
 def credential_page(request: Request, award_id: str, db: WebDb, user: OptionalUser) -> Response:
     award = wallet.visible_award(db, award_id, user)
     ctx = page_context(request)
@@ -96,4 +94,10 @@ def credential_pdf(request: Request, award_id: str, db: WebDb, user: OptionalUse
     )
 
 
-router.include_router(html_router)
+router.add_api_route(
+    "/credentials/{award_id}",
+    credential_page,
+    methods=["GET"],
+    response_class=HTMLResponse,
+    route_class_override=HtmlPageRoute,
+)
