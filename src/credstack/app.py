@@ -27,7 +27,7 @@ from credstack import __version__
 from credstack.api import problems
 from credstack.settings import Settings
 from credstack.store.engine import create_database_engine, session_factory
-from credstack.web.errors import error_response
+from credstack.web.errors import error_response, refusal_response
 from credstack.web.negotiation import answers_with_page
 from credstack.web.rendering import STATIC_DIR
 from credstack.web.sessions import install_sessions
@@ -89,7 +89,7 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = sessions or session_factory(engine)
     install_error_handlers(app)
-    install_sessions(app)
+    install_sessions(app, refuse=refusal_response)
     for module_name in ROUTER_MODULES:
         router = importlib.import_module(module_name).router
         if not isinstance(router, APIRouter):

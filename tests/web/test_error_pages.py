@@ -180,3 +180,17 @@ def test_an_unsafe_next_from_a_link_is_dropped_from_the_sign_in_form(app: FastAP
     unsafe = quote("/\\evil.example")
     form = TestClient(app).get(f"/sign-in?next={unsafe}", headers=BROWSER)
     assert 'name="next" value=""' in form.text
+
+
+def test_a_form_without_its_csrf_token_is_refused_with_a_page_for_browsers(app: FastAPI) -> None:
+    client = TestClient(app)
+    client.get("/sign-in")  # a visitor's session, whose token the post leaves out
+    form = {"email": "a@example.org", "password": PASSWORD}
+    page = client.post("/sign-in", data=form, headers=BROWSER)
+    assert page.status_code == 403
+    assert page.headers["content-type"].startswith("text/html")
+    assert "<h1>Not allowed</h1>" in page.text and "reload the page" in page.text
+    problem = client.post("/sign-in", data=form, headers=PROGRAM)
+    assert problem.status_code == 403
+    assert problem.headers["content-type"] == "application/problem+json"
+    assert problem.json()["type"] == "urn:credstack:problem:csrf"

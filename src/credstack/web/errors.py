@@ -18,9 +18,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from credstack.store.models import User
 from credstack.web.access import sign_in_redirect
-from credstack.web.negotiation import PageRoute
+from credstack.web.negotiation import PageRoute, is_api_path, prefers_html
 from credstack.web.rendering import render
-from credstack.web.sessions import ensure_web_session, optional_user, web_session
+from credstack.web.sessions import (
+    ensure_web_session,
+    optional_user,
+    problem_refusal,
+    web_session,
+)
 
 #: the heading of the error page, by status
 PAGE_TITLES = {
@@ -75,6 +80,14 @@ def error_response(
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def refusal_response(request: Request, status: int, message: str) -> Response:
+    """How the session middleware refuses a form (no CSRF token, too large): a page to a
+    browser, problem details to anyone else (the route is not known yet at that point)."""
+    if prefers_html(request.headers.get("accept", "")) and not is_api_path(request.url.path):
+        return error_response(request, status, message)
+    return problem_refusal(request, status, message)
 
 
 def _signed_in_user(request: Request) -> User | None:
