@@ -4,6 +4,11 @@ The CLI's ``serve``, the tests and any ASGI server build the app the same way, f
 explicit settings. Routers are listed by module path in :data:`ROUTER_MODULES`; each
 module exposes ``router`` (a FastAPI ``APIRouter``), so adding a page or an API area is
 one line here.
+
+Errors are answered here, once for both edges (:func:`install_error_handlers`): every
+exception is described by ``api.problems.describe`` (the one map from error class to
+status), then shown as an HTML page to a browser asking for a page and as RFC 9457
+problem details to everyone else (``web.negotiation`` decides which).
 """
 
 from __future__ import annotations
@@ -12,15 +17,18 @@ import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from credstack import __version__
-from credstack.api.problems import install_problem_handlers
+from credstack.api import problems
 from credstack.settings import Settings
 from credstack.store.engine import create_database_engine, session_factory
+from credstack.web.errors import error_response, refusal_response
+from credstack.web.negotiation import answers_with_page
 from credstack.web.rendering import STATIC_DIR
 from credstack.web.sessions import install_sessions
 
@@ -80,8 +88,8 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = sessions or session_factory(engine)
-    install_problem_handlers(app)
-    install_sessions(app)
+    install_error_handlers(app)
+    install_sessions(app, refuse=refusal_response)
     for module_name in ROUTER_MODULES:
         router = importlib.import_module(module_name).router
         if not isinstance(router, APIRouter):
@@ -89,3 +97,27 @@ def create_app(
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
+
+
+def answer_error(request: Request, exc: Exception) -> Response:
+    """An error as a page (browsers on pages) or as problem details (everyone else).
+
+    Synchronous on purpose: Starlette runs it in a worker thread, and the error page may
+    read the signed-in person from the database for the site header.
+    """
+    described = problems.describe(exc)
+    if answers_with_page(request):
+        return error_response(
+            request,
+            described.status,
+            described.detail,
+            problems=described.problems,
+            headers=described.headers,
+        )
+    return problems.problem_response(described, request.url.path)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer every exception through :func:`answer_error` (a 500 for the unexpected)."""
+    for kind in problems.HANDLED:
+        app.add_exception_handler(kind, answer_error)

@@ -1,12 +1,14 @@
 """RFC 9457 problem details: the one place where Credstack's errors meet HTTP.
 
 Services raise the typed errors of ``core/errors.py``; this module maps each class to a
-status code and a stable ``type`` URI, so every route answers errors in the same shape
-(``application/problem+json``) without catching anything itself.
+status code and a stable ``type`` URI (:func:`describe`), so every route answers errors in
+the same shape (``application/problem+json``) without catching anything itself. The pages
+use the same :func:`describe` (wired in ``credstack.app``) and show it as an HTML page.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -77,40 +79,73 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
 
 
-async def _credstack_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, errors.CredstackError)
-    extra = {"problems": exc.problems} if isinstance(exc, errors.ValidationError) else None
-    return problem(
-        status_for(exc), exc.message, code=exc.code, instance=request.url.path, extra=extra
+@dataclass(frozen=True)
+class Problem:
+    """What went wrong, independent of how it is shown (problem JSON here, a page in ``web``)."""
+
+    status: int
+    detail: str
+    code: str | None = None
+    problems: list[str] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return _TITLES.get(self.status, "Error")
+
+
+#: what a client is told about an error we did not raise on purpose (the log has the rest)
+SERVER_ERROR = "something went wrong on our side; the error is logged: try again later"
+
+
+def describe(exc: Exception) -> Problem:
+    """The one mapping from an exception to status, code and detail, for every edge."""
+    if isinstance(exc, errors.CredstackError):
+        listed = exc.problems if isinstance(exc, errors.ValidationError) else None
+        return Problem(status_for(exc), exc.message, code=exc.code, problems=listed)
+    if isinstance(exc, RequestValidationError):
+        listed = [
+            f"{'.'.join(str(p) for p in err.get('loc', ()))}: {err.get('msg', 'invalid')}"
+            for err in exc.errors()
+        ]
+        return Problem(
+            422,
+            "the request does not match what this endpoint accepts",
+            code="validation-failed",
+            problems=listed,
+        )
+    if isinstance(exc, StarletteHTTPException):
+        status = exc.status_code
+        detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(status, "Error")
+        return Problem(status, detail, headers=dict(exc.headers or {}))
+    return Problem(500, SERVER_ERROR, code="server-error")
+
+
+def problem_response(described: Problem, instance: str | None = None) -> JSONResponse:
+    """``described`` as an ``application/problem+json`` response (its headers included)."""
+    extra = {"problems": described.problems} if described.problems is not None else None
+    response = problem(
+        described.status, described.detail, code=described.code, instance=instance, extra=extra
     )
-
-
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    problems = [
-        f"{'.'.join(str(p) for p in err.get('loc', ()))}: {err.get('msg', 'invalid')}"
-        for err in exc.errors()
-    ]
-    return problem(
-        422,
-        "the request does not match what this endpoint accepts",
-        code="validation-failed",
-        instance=request.url.path,
-        extra={"problems": problems},
-    )
-
-
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
-    detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "Error")
-    response = problem(exc.status_code, detail, instance=request.url.path)
-    for name, value in (exc.headers or {}).items():
+    for name, value in described.headers.items():
         response.headers[name] = value
     return response
 
 
+async def _answer(request: Request, exc: Exception) -> JSONResponse:
+    return problem_response(describe(exc), request.url.path)
+
+
+#: the exceptions an app answers (``Exception`` last: the 500 for everything unexpected)
+HANDLED: tuple[type[Exception], ...] = (
+    errors.CredstackError,
+    RequestValidationError,
+    StarletteHTTPException,
+    Exception,
+)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Answer every error of the app as RFC 9457 problem details."""
-    app.add_exception_handler(errors.CredstackError, _credstack_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    for kind in HANDLED:
+        app.add_exception_handler(kind, _answer)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -107,18 +106,3 @@ def field_errors(problems: list[str]) -> dict[str, list[str]]:
         else:
             grouped.setdefault("", []).append(problem)
     return grouped
-
-
-def error_page(
-    request: Request, status_code: int, title: str, message: str, user: object = None
-) -> HTMLResponse:
-    """A page for a refused or missing resource (404 for other organisations' pages)."""
-    return render(
-        request, "error.html", status_code=status_code, title=title, message=message, user=user
-    )
-
-
-def sign_in_first(request: Request) -> RedirectResponse:
-    """Send a signed-out visitor to the sign-in form, coming back here afterwards."""
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return redirect(f"/sign-in?next={quote(target, safe='/')}")

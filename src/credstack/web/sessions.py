@@ -28,8 +28,9 @@ from http.cookies import SimpleCookie
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from credstack.core.errors import AuthenticationError
@@ -124,6 +125,15 @@ def web_session(request: Request) -> WebSession:
     return session
 
 
+def ensure_web_session(request: Request) -> None:
+    """Give a request that never passed the middleware an empty session (for error pages).
+
+    Only a server error raised by the middleware itself is answered outside it; its page
+    then renders as for a visitor, and nothing of this session is saved.
+    """
+    request.scope.setdefault(_SCOPE_KEY, WebSession(None))
+
+
 def csrf_token(request: Request) -> str:
     """The value pages put in their hidden ``csrf_token`` field."""
     return web_session(request).csrf()
@@ -182,12 +192,23 @@ OptionalUser = Annotated[User | None, Depends(optional_user)]
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
+#: how the middleware answers a request it refuses: ``(request, status, detail)``
+Refusal = Callable[[Request, int, str], Response]
+
+
 class SessionMiddleware:
     """Loads and saves the session cookie, and refuses unsafe requests without CSRF token."""
 
-    def __init__(self, app: ASGIApp, settings: Settings, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        app: ASGIApp,
+        settings: Settings,
+        clock: Callable[[], float] = time.time,
+        refuse: Refusal | None = None,
+    ):
         self.app = app
         self.settings = settings
+        self.refuse = refuse or problem_refusal
         self.secure = settings.base_url.startswith("https://")
         self.clock = clock
         self._key: bytes | None = None
@@ -213,7 +234,7 @@ class SessionMiddleware:
         if _needs_csrf(scope, headers, has_cookie=raw_cookie is not None):
             body = await _read_body(receive, MAX_FORM_BYTES)
             if body is None:
-                await _send_problem(scope, send, 413, "the form is larger than 51 MB")
+                await self._refuse(scope, send, 413, "the form is larger than 51 MB")
                 return
             presented = headers.get(CSRF_HEADER) or await _form_field(scope, body, CSRF_FIELD)
             expected = session.data.get("csrf")
@@ -222,7 +243,7 @@ class SessionMiddleware:
                 and presented
                 and hmac.compare_digest(presented.encode(), expected.encode())
             ):
-                await _send_problem(scope, send, 403, CSRF_REFUSED)
+                await self._refuse(scope, send, 403, CSRF_REFUSED)
                 return
             receive = _replay(body)
 
@@ -233,6 +254,11 @@ class SessionMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
+
+    async def _refuse(self, scope: Scope, send: Send, status: int, detail: str) -> None:
+        """Answer a refused request (in a worker thread: a page may read the database)."""
+        response = await run_in_threadpool(self.refuse, Request(scope), status, detail)
+        await response(scope, _replay(b""), send)
 
     def _set_cookie(self, session: WebSession, now: float) -> tuple[bytes, bytes]:
         attributes = "; Path=/; HttpOnly; SameSite=Lax" + ("; Secure" if self.secure else "")
@@ -247,10 +273,14 @@ class SessionMiddleware:
         return b"set-cookie", value.encode("latin-1")
 
 
-def install_sessions(app: FastAPI) -> None:
-    """Add the session + CSRF middleware and the rate limiters to an app (``create_app``)."""
+def install_sessions(app: FastAPI, refuse: Refusal | None = None) -> None:
+    """Add the session + CSRF middleware and the rate limiters to an app (``create_app``).
+
+    ``refuse`` answers a request the middleware refuses (no CSRF token, form too large);
+    by default as problem details (``credstack.app`` passes one that shows browsers a page).
+    """
     app.state.rate_limiters = RateLimiters()
-    app.add_middleware(SessionMiddleware, settings=app.state.settings)
+    app.add_middleware(SessionMiddleware, settings=app.state.settings, refuse=refuse)
 
 
 def client_address(request: Request) -> str:
@@ -352,17 +382,16 @@ async def _form_field(scope: Scope, body: bytes, field: str) -> str | None:
         await form.close()
 
 
-async def _send_problem(scope: Scope, send: Send, status: int, detail: str) -> None:
+def problem_refusal(request: Request, status: int, detail: str) -> Response:
     """An RFC 9457 body like the API's (``api.problems`` is out of reach of ``web``)."""
     body = {
         "type": "urn:credstack:problem:" + ("csrf" if status == 403 else "too-large"),
         "title": "Forbidden" if status == 403 else "Too large",
         "status": status,
         "detail": detail,
-        "instance": scope["path"],
+        "instance": request.url.path,
     }
-    response = JSONResponse(body, status_code=status, media_type="application/problem+json")
-    await response(scope, _replay(b""), send)
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
 
 def _b64(data: bytes) -> str:

@@ -127,11 +127,7 @@ def organization_for(
     session: Session, principal: Principal, organization_id: str, action: Action
 ) -> Organization:
     """The organisation, once ``principal`` is allowed ``action`` in it."""
-    require(session, principal, organization_id, action)
-    organization = session.get(Organization, organization_id)
-    if organization is None:
-        raise not_found(organization_id)
-    return organization
+    return organization_and_role(session, principal, organization_id, action)[0]
 
 
 def organizations_of(session: Session, principal: Principal) -> Sequence[tuple[Organization, Role]]:
@@ -237,3 +233,14 @@ def _scope_hint(action: Action) -> str:
     if not scopes:
         return "only a signed-in person may do this"
     return "use a token with the scope " + " or ".join(repr(s) for s in scopes)
+
+
+def organization_and_role(
+    session: Session, principal: Principal, organization_id: str, action: Action
+) -> tuple[Organization, Role]:
+    """The organisation and the principal's role in it, once ``action`` is allowed there."""
+    role = require(session, principal, organization_id, action)
+    organization = session.get(Organization, organization_id)
+    if organization is None:
+        raise not_found(organization_id)
+    return organization, role

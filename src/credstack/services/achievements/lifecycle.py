@@ -395,3 +395,15 @@ def public_achievement(session: Session, achievement_id: str) -> Achievement:
     ):
         raise NotFoundError(f"no published achievement with id {achievement_id!r}")
     return achievement
+
+
+def of_organization(session: Session, organization_id: str, achievement_id: str) -> Achievement:
+    """The version ``achievement_id`` if it belongs to the organisation, else ``NotFoundError``.
+
+    Call it once the caller's membership is checked (``accounts.authz``): an achievement of
+    another organisation is "not found", exactly like one that does not exist.
+    """
+    achievement = session.get(Achievement, achievement_id)
+    if achievement is None or achievement.organization_id != organization_id:
+        raise NotFoundError(f"this organisation has no micro-credential {achievement_id!r}")
+    return achievement

@@ -259,3 +259,30 @@ def record_verification(
     )
     session.flush()
     return award
+
+
+def award_facts(session: Session, ctx: ServiceContext, award: Award) -> CredentialFacts:
+    """:func:`credential_facts` of an award, its issuer read from the database."""
+    issuer = session.get(Organization, award.organization_id)
+    if issuer is None:  # RESTRICT foreign key: cannot happen short of manual surgery
+        raise LookupError(f"award {award.id} has no issuer")
+    return credential_facts(ctx, award, issuer)
+
+
+#: the forms of one of our credentials' URLs (``/credentials/{id}`` and its downloads)
+_OWN_SUFFIXES = (".json", ".png", ".svg", ".jwt")
+
+
+def own_credential(session: Session, ctx: ServiceContext, url: str) -> bytes | None:
+    """The stored credential behind a URL of this deployment's ``/credentials/{id}``.
+
+    None for any other URL (it is fetched as usual) and for an id we do not have.
+    """
+    prefix = ctx.url("/credentials/")
+    if not url.startswith(prefix):
+        return None
+    award_id = url.removeprefix(prefix).split("?", 1)[0].split("#", 1)[0]
+    for suffix in _OWN_SUFFIXES:
+        award_id = award_id.removesuffix(suffix)
+    award = session.get(Award, award_id)
+    return award.credential.encode("utf-8") if award is not None else None

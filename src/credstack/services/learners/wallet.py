@@ -290,3 +290,25 @@ def delete_account(session: Session, ctx: ServiceContext, user: User) -> int:
     session.expunge(user)
     session.flush()
     return unlinked
+
+
+#: what the public page of a credential says when it is missing or not shown
+NOT_PUBLIC = (
+    "There is no public credential at this address. Its owner may have made it private, "
+    "or the link is mistyped."
+)
+
+
+def visible_award(session: Session, award_id: str, user: User | None) -> Award:
+    """The award if this viewer may see its page: public, or the viewer is its learner.
+
+    Anyone else gets ``NotFoundError``, the same as for an award that does not exist.
+    """
+    award = session.get(Award, award_id)
+    if award is not None and is_publicly_visible(award):
+        return award
+    if award is not None and user is not None:
+        learner = learner_of(session, user)
+        if learner is not None and award.learner_id == learner.id:
+            return award
+    raise NotFoundError(NOT_PUBLIC)

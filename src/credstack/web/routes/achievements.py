@@ -1,31 +1,31 @@
 """Micro-credential pages: create, view, edit (a new version once published), publish, skills.
 
 All rules (validation, versioning, the EU Annex I check) are ``services.achievements.lifecycle``;
-who may do what is ``services.accounts.authz`` (viewing needs a member, editing an admin). An
-achievement of another organisation, or one that does not exist, is a 404 either way.
-The skill picker is a plain GET search (works without JavaScript).
+who may do what is the dependencies' (``web.access``: viewing needs a member, editing an
+admin). An achievement of another organisation, or one that does not exist, is a 404
+either way. The skill picker is a plain GET search (works without JavaScript).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from credstack.core.achievement import definition_from_mapping, missing_eu_elements
-from credstack.core.errors import (
-    ConflictError,
-    InputError,
-    NotFoundError,
-    PermissionDeniedError,
-    ValidationError,
-)
-from credstack.services.accounts import authz
+from credstack.core.errors import ConflictError, InputError, ValidationError
 from credstack.services.achievements import lifecycle as achievements
 from credstack.services.skills.search import search_skills
 from credstack.store.models import Achievement, Organization, User
+from credstack.web.access import (
+    AchievementToEdit,
+    AchievementToView,
+    MayEditAchievements,
+    MayView,
+    OrgMember,
+)
 from credstack.web.achievement_form import (
     errors_by_control,
     form_values,
@@ -33,26 +33,12 @@ from credstack.web.achievement_form import (
     sections,
     skill_value,
 )
-from credstack.web.rendering import error_page, flash, redirect, render, sign_in_first
-from credstack.web.routes.auth import page_context
-from credstack.web.routes.dashboard import not_found, principal_of
-from credstack.web.sessions import OptionalUser, WebDb
+from credstack.web.negotiation import page_router
+from credstack.web.rendering import flash, redirect, render
+from credstack.web.sessions import WebDb
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 MAX_BADGE_BYTES = 1_000_000
-
-
-def _organization(
-    db: WebDb, user: User, organization_id: str, action: authz.Action
-) -> Organization:
-    return authz.organization_for(db, principal_of(user), organization_id, action)
-
-
-def _achievement(db: WebDb, organization: Organization, achievement_id: str) -> Achievement:
-    achievement = db.get(Achievement, achievement_id)
-    if achievement is None or achievement.organization_id != organization.id:
-        raise NotFoundError(f"no micro-credential {achievement_id}")
-    return achievement
 
 
 def _base(organization: Organization) -> str:
@@ -109,32 +95,20 @@ def _skills_of(form: FormData) -> list[str]:
 
 
 @router.get("/dashboard/{organization_id}/achievements/new", response_class=HTMLResponse)
-def new_form(request: Request, organization_id: str, db: WebDb, user: OptionalUser) -> Response:
-    if user is None:
-        return sign_in_first(request)
-    try:
-        organization = _organization(db, user, organization_id, authz.Action.EDIT_ACHIEVEMENTS)
-    except NotFoundError:
-        return not_found(request, user)
-    except PermissionDeniedError as exc:
-        return error_page(request, 403, "Not allowed", exc.message, user)
+def new_form(request: Request, member: MayEditAchievements) -> Response:
     values = {"achievement_type": "MicroCredential", "grading.result_type": "LetterGrade"}
     return _form_page(
-        request, user, organization, values=values, skills=[], errors={},
-        action=f"{_base(organization)}/new", heading="New micro-credential",
+        request, member.user, member.organization, values=values, skills=[], errors={},
+        action=f"{_base(member.organization)}/new", heading="New micro-credential",
     )  # fmt: skip
 
 
 async def _save(
-    request: Request,
-    db: WebDb,
-    user: User,
-    organization: Organization,
-    existing: Achievement | None,
+    request: Request, db: WebDb, member: OrgMember, existing: Achievement | None
 ) -> Response:
+    organization = member.organization
     form, flat, upload = await _read_form(request)
     mapping = mapping_from_form(flat, _skills_of(form))
-    ctx = page_context(request, f"user:{user.id}")
     action = (
         f"{_base(organization)}/{existing.id}/edit" if existing else f"{_base(organization)}/new"
     )
@@ -146,17 +120,17 @@ async def _save(
         image, mime = upload if upload else (None, None)
         if existing is None:
             saved = achievements.create_achievement(
-                db, ctx, issuer_slug=organization.slug, definition=definition,
+                db, member.ctx, issuer_slug=organization.slug, definition=definition,
                 image=image, image_mime=mime,
             )  # fmt: skip
         else:
             saved = achievements.update(
-                db, ctx, existing.id, definition, image=image, image_mime=mime
+                db, member.ctx, existing.id, definition, image=image, image_mime=mime
             )
     except (ValidationError, InputError, ConflictError) as exc:
         problems = exc.problems if isinstance(exc, ValidationError) else [exc.message]
         return _form_page(
-            request, user, organization, values=flat,
+            request, member.user, organization, values=flat,
             skills=mapping.get("skills", []), errors=errors_by_control(problems),
             action=action, heading=heading, status=422,
         )  # fmt: skip
@@ -165,43 +139,26 @@ async def _save(
 
 
 @router.post("/dashboard/{organization_id}/achievements/new", response_class=HTMLResponse)
-async def create(request: Request, organization_id: str, db: WebDb, user: OptionalUser) -> Response:
-    if user is None:
-        return sign_in_first(request)
-    try:
-        organization = _organization(db, user, organization_id, authz.Action.EDIT_ACHIEVEMENTS)
-    except NotFoundError:
-        return not_found(request, user)
-    except PermissionDeniedError as exc:
-        return error_page(request, 403, "Not allowed", exc.message, user)
-    return await _save(request, db, user, organization, None)
+async def create(request: Request, db: WebDb, member: MayEditAchievements) -> Response:
+    return await _save(request, db, member, None)
 
 
 @router.get(
     "/dashboard/{organization_id}/achievements/{achievement_id}", response_class=HTMLResponse
 )
-def view(
-    request: Request, organization_id: str, achievement_id: str, db: WebDb, user: OptionalUser
-) -> Response:
+def view(request: Request, member: MayView, achievement: AchievementToView) -> Response:
     """One version: its fields, state, the EU elements still missing, and the next steps."""
-    if user is None:
-        return sign_in_first(request)
-    try:
-        organization = _organization(db, user, organization_id, authz.Action.VIEW)
-        achievement = _achievement(db, organization, achievement_id)
-    except NotFoundError:
-        return not_found(request, user)
     definition = achievements.definition_of(achievement)
     missing = (
-        missing_eu_elements(definition, issuer_country=organization.country)
+        missing_eu_elements(definition, issuer_country=member.organization.country)
         if definition.eu_micro_credential
         else []
     )
     return render(
         request,
         "achievements/view.html",
-        user=user,
-        organization=organization,
+        user=member.user,
+        organization=member.organization,
         achievement=achievement,
         definition=achievement.definition,
         missing=missing,
@@ -214,21 +171,13 @@ def view(
     "/dashboard/{organization_id}/achievements/{achievement_id}/edit", response_class=HTMLResponse
 )
 def edit_form(
-    request: Request, organization_id: str, achievement_id: str, db: WebDb, user: OptionalUser
+    request: Request, member: MayEditAchievements, achievement: AchievementToEdit
 ) -> Response:
-    if user is None:
-        return sign_in_first(request)
-    try:
-        organization = _organization(db, user, organization_id, authz.Action.EDIT_ACHIEVEMENTS)
-        achievement = _achievement(db, organization, achievement_id)
-    except NotFoundError:
-        return not_found(request, user)
-    except PermissionDeniedError as exc:
-        return error_page(request, 403, "Not allowed", exc.message, user)
     return _form_page(
-        request, user, organization, values=form_values(achievement.definition),
+        request, member.user, member.organization, values=form_values(achievement.definition),
         skills=list(achievement.definition.get("skills", [])), errors={},
-        action=f"{_base(organization)}/{achievement.id}/edit", heading=f"Edit {achievement.name}",
+        action=f"{_base(member.organization)}/{achievement.id}/edit",
+        heading=f"Edit {achievement.name}",
     )  # fmt: skip
 
 
@@ -236,37 +185,19 @@ def edit_form(
     "/dashboard/{organization_id}/achievements/{achievement_id}/edit", response_class=HTMLResponse
 )
 async def edit(
-    request: Request, organization_id: str, achievement_id: str, db: WebDb, user: OptionalUser
+    request: Request, db: WebDb, member: MayEditAchievements, achievement: AchievementToEdit
 ) -> Response:
-    if user is None:
-        return sign_in_first(request)
-    try:
-        organization = _organization(db, user, organization_id, authz.Action.EDIT_ACHIEVEMENTS)
-        achievement = _achievement(db, organization, achievement_id)
-    except NotFoundError:
-        return not_found(request, user)
-    except PermissionDeniedError as exc:
-        return error_page(request, 403, "Not allowed", exc.message, user)
-    return await _save(request, db, user, organization, achievement)
+    return await _save(request, db, member, achievement)
 
 
 @router.post("/dashboard/{organization_id}/achievements/{achievement_id}/publish")
 def publish(
-    request: Request, organization_id: str, achievement_id: str, db: WebDb, user: OptionalUser
+    request: Request, db: WebDb, member: MayEditAchievements, achievement: AchievementToEdit
 ) -> Response:
     """Publish a draft; an EU micro-credential lacking elements is refused, each one named."""
-    if user is None:
-        return sign_in_first(request)
+    target = f"{_base(member.organization)}/{achievement.id}"
     try:
-        organization = _organization(db, user, organization_id, authz.Action.EDIT_ACHIEVEMENTS)
-        achievement = _achievement(db, organization, achievement_id)
-    except NotFoundError:
-        return not_found(request, user)
-    except PermissionDeniedError as exc:
-        return error_page(request, 403, "Not allowed", exc.message, user)
-    target = f"{_base(organization)}/{achievement.id}"
-    try:
-        achievements.publish(db, page_context(request, f"user:{user.id}"), achievement.id)
+        achievements.publish(db, member.ctx, achievement.id)
     except ValidationError as exc:
         flash(request, "Not published: " + "; ".join(exc.problems), "error")
         return redirect(target)
@@ -283,23 +214,13 @@ def publish(
 )
 def skill_picker(
     request: Request,
-    organization_id: str,
-    achievement_id: str,
     db: WebDb,
-    user: OptionalUser,
+    member: MayEditAchievements,
+    achievement: AchievementToEdit,
     q: str = "",
     framework: str = "",
 ) -> Response:
     """Search the imported ESCO / O*NET skills (GET, no script needed) and tick some to add."""
-    if user is None:
-        return sign_in_first(request)
-    try:
-        organization = _organization(db, user, organization_id, authz.Action.EDIT_ACHIEVEMENTS)
-        achievement = _achievement(db, organization, achievement_id)
-    except NotFoundError:
-        return not_found(request, user)
-    except PermissionDeniedError as exc:
-        return error_page(request, 403, "Not allowed", exc.message, user)
     chosen = {(s["framework"], s["id"]) for s in achievement.definition.get("skills", [])}
     results = [
         skill
@@ -314,8 +235,8 @@ def skill_picker(
     return render(
         request,
         template,
-        user=user,
-        organization=organization,
+        user=member.user,
+        organization=member.organization,
         achievement=achievement,
         q=q,
         framework=framework,
@@ -325,18 +246,9 @@ def skill_picker(
 
 @router.post("/dashboard/{organization_id}/achievements/{achievement_id}/skills")
 async def add_skills(
-    request: Request, organization_id: str, achievement_id: str, db: WebDb, user: OptionalUser
+    request: Request, db: WebDb, member: MayEditAchievements, achievement: AchievementToEdit
 ) -> Response:
     """Add the ticked skills to the micro-credential (a new draft version once published)."""
-    if user is None:
-        return sign_in_first(request)
-    try:
-        organization = _organization(db, user, organization_id, authz.Action.EDIT_ACHIEVEMENTS)
-        achievement = _achievement(db, organization, achievement_id)
-    except NotFoundError:
-        return not_found(request, user)
-    except PermissionDeniedError as exc:
-        return error_page(request, 403, "Not allowed", exc.message, user)
     form = await request.form()
     added = [_skill_of(value) for value in _skills_of(form) if value.count("|") >= 2]
     definition = dict(achievement.definition)
@@ -345,16 +257,16 @@ async def add_skills(
         *definition.get("skills", []),
         *(s for s in added if (s["framework"], s["id"]) not in known),
     ]
+    base = _base(member.organization)
     try:
         saved = achievements.update(
-            db, page_context(request, f"user:{user.id}"), achievement.id,
-            definition_from_mapping(definition),
-        )  # fmt: skip
+            db, member.ctx, achievement.id, definition_from_mapping(definition)
+        )
     except (ValidationError, ConflictError) as exc:
         flash(request, f"Skills not added: {exc.message}", "error")
-        return redirect(f"{_base(organization)}/{achievement.id}")
+        return redirect(f"{base}/{achievement.id}")
     flash(request, f"Added {len(added)} skill(s) to {saved.name}.", "success")
-    return redirect(f"{_base(organization)}/{saved.id}")
+    return redirect(f"{base}/{saved.id}")
 
 
 def _skill_of(value: str) -> dict[str, str]:

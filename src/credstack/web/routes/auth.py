@@ -9,30 +9,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from credstack.core.errors import AuthenticationError, ConflictError, ValidationError
 from credstack.services.accounts import users as accounts
-from credstack.services.context import ServiceContext
+from credstack.web.access import page_context, safe_next
+from credstack.web.negotiation import page_router
 from credstack.web.rendering import field_errors, flash, redirect, render
 from credstack.web.sessions import OptionalUser, WebDb, enforce_rate_limit, sign_in, sign_out
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 
 FormText = Annotated[str, Form()]
-
-
-def safe_next(target: str | None, default: str = "/dashboard") -> str:
-    """Only a path on this site (``/x``, not ``//evil.example`` or ``https://…``)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
-
-
-def page_context(request: Request, actor: str) -> ServiceContext:
-    """The service context of a page request, acting as ``actor`` for the audit log."""
-    return ServiceContext.from_settings(request.app.state.settings, actor=actor)
 
 
 @router.get("/sign-up", response_class=HTMLResponse)

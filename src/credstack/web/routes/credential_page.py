@@ -11,12 +11,11 @@ to everyone but that learner; the signed JSON stays reachable for whoever holds 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from fastapi.routing import APIRoute
-from sqlalchemy.orm import Session
 from starlette.routing import Match
 from starlette.types import Scope
 
@@ -24,29 +23,23 @@ from credstack.services.context import ServiceContext
 from credstack.services.learners import wallet
 from credstack.services.learners.certificate_pdf import certificate_pdf
 from credstack.services.learners.sharing import (
-    CredentialFacts,
-    credential_facts,
+    award_facts,
     linkedin_add_url,
     live_verification,
     qr_svg,
 )
-from credstack.store.models import Award, Organization, User
+from credstack.web.negotiation import PageRoute, prefers_html
 from credstack.web.rendering import render
 from credstack.web.sessions import OptionalUser, WebDb
 
-_JSON_TYPES = ("application/json", "application/ld+json", "application/vc")
+
+class CredentialRoute(PageRoute):
+    """A page about one credential: its 404 says which kind of thing is missing."""
+
+    error_titles: ClassVar[Mapping[int, str]] = {404: "Credential not found"}
 
 
-def prefers_html(accept: str) -> bool:
-    """True when ``text/html`` is asked for before any JSON type (what browsers send)."""
-    accept = accept.lower()
-    html_at = accept.find("text/html")
-    if html_at < 0:
-        return False
-    return all(not (0 <= accept.find(t) < html_at) for t in _JSON_TYPES)
-
-
-class HtmlPageRoute(APIRoute):
+class HtmlPageRoute(CredentialRoute):
     """A route that matches only browsers asking for HTML, and ids without an extension."""
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
@@ -61,54 +54,17 @@ class HtmlPageRoute(APIRoute):
         return match, child
 
 
-router = APIRouter(include_in_schema=False)
-page_router = APIRouter(include_in_schema=False, route_class=HtmlPageRoute)
+router = APIRouter(include_in_schema=False, route_class=CredentialRoute)
 
 
 def page_context(request: Request) -> ServiceContext:
     return ServiceContext.from_settings(request.app.state.settings, actor="web")
 
 
-def visible_award(db: Session, award_id: str, user: User | None) -> Award | None:
-    """The award if this viewer may see its page: public, or the viewer is its learner."""
-    award = db.get(Award, award_id)
-    if award is None:
-        return None
-    if wallet.is_publicly_visible(award):
-        return award
-    if user is not None:
-        learner = wallet.learner_of(db, user)
-        if learner is not None and award.learner_id == learner.id:
-            return award
-    return None
-
-
-def _not_found(request: Request, user: User | None) -> HTMLResponse:
-    return render(
-        request,
-        "error.html",
-        status_code=404,
-        user=user,
-        title="Credential not found",
-        message="There is no public credential at this address. Its owner may have made it "
-        "private, or the link is mistyped.",
-    )
-
-
-def _facts(db: Session, ctx: ServiceContext, award: Award) -> CredentialFacts:
-    issuer = db.get(Organization, award.organization_id)
-    if issuer is None:  # RESTRICT foreign key: cannot happen short of manual surgery
-        raise LookupError(f"award {award.id} has no issuer")
-    return credential_facts(ctx, award, issuer)
-
-
-@page_router.get("/credentials/{award_id}", response_class=HTMLResponse)
 def credential_page(request: Request, award_id: str, db: WebDb, user: OptionalUser) -> Response:
-    award = visible_award(db, award_id, user)
-    if award is None:
-        return _not_found(request, user)
+    award = wallet.visible_award(db, award_id, user)
     ctx = page_context(request)
-    facts = _facts(db, ctx, award)
+    facts = award_facts(db, ctx, award)
     report = live_verification(db, ctx, award)
     context: dict[str, Any] = {
         "facts": facts,
@@ -126,10 +82,8 @@ def credential_page(request: Request, award_id: str, db: WebDb, user: OptionalUs
 
 @router.get("/credentials/{award_id}.pdf", summary="A printable A4 certificate")
 def credential_pdf(request: Request, award_id: str, db: WebDb, user: OptionalUser) -> Response:
-    award = visible_award(db, award_id, user)
-    if award is None:
-        return _not_found(request, user)
-    pdf = certificate_pdf(_facts(db, page_context(request), award))
+    award = wallet.visible_award(db, award_id, user)
+    pdf = certificate_pdf(award_facts(db, page_context(request), award))
     return Response(
         pdf,
         media_type="application/pdf",
@@ -140,4 +94,10 @@ def credential_pdf(request: Request, award_id: str, db: WebDb, user: OptionalUse
     )
 
 
-router.include_router(page_router)
+router.add_api_route(
+    "/credentials/{award_id}",
+    credential_page,
+    methods=["GET"],
+    response_class=HTMLResponse,
+    route_class_override=HtmlPageRoute,
+)

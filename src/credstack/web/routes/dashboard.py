@@ -1,35 +1,28 @@
 """The issuer dashboard: your organisations, creating one, and one organisation's overview.
 
-Every organisation page goes through ``services.accounts.authz``: a person who is not a member
-gets the same 404 as for an id that does not exist (an outsider learns nothing).
+Who may see what is the dependencies' (``web.access``): a person who is not a member gets
+the same 404 as for an id that does not exist (an outsider learns nothing).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from credstack.core.countries import ISO_3166_ALPHA2
-from credstack.core.errors import ConflictError, NotFoundError, ValidationError
+from credstack.core.errors import ConflictError, ValidationError
 from credstack.services.accounts import authz
-from credstack.services.accounts.users import Principal
 from credstack.services.issuers.profiles import MAX_IMAGE_BYTES
 from credstack.services.issuing.statistics import micro_credential_stats
-from credstack.store.models import Organization, OrganizationType, Role, User
-from credstack.web.rendering import (
-    error_page,
-    field_errors,
-    flash,
-    redirect,
-    render,
-    sign_in_first,
-)
-from credstack.web.routes.auth import page_context
-from credstack.web.sessions import OptionalUser, WebDb
+from credstack.store.models import OrganizationType, User
+from credstack.web.access import MayView, SignedInPerson
+from credstack.web.negotiation import page_router
+from credstack.web.rendering import field_errors, flash, redirect, render
+from credstack.web.sessions import WebDb
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 
 FormText = Annotated[str, Form()]
 ORGANIZATION_TYPES = [
@@ -42,33 +35,11 @@ ORGANIZATION_TYPES = [
 COUNTRIES = [(code, code) for code in sorted(ISO_3166_ALPHA2)]
 
 
-def principal_of(user: User) -> Principal:
-    """A signed-in person acting through the pages."""
-    return Principal(user_id=user.id)
-
-
-def role_allows(role: Role, action: authz.Action) -> bool:
-    """Whether a member with ``role`` may do ``action`` (to offer only the buttons that work)."""
-    return authz.ROLE_RANK[role] >= authz.ROLE_RANK[authz.MINIMUM_ROLE[action]]
-
-
-def not_found(request: Request, user: User) -> HTMLResponse:
-    return error_page(
-        request,
-        404,
-        "Page not found",
-        "There is no such page, or it belongs to an organisation you are not a member of.",
-        user,
-    )
-
-
 @router.get("/dashboard", response_class=HTMLResponse)
-def dashboard(request: Request, db: WebDb, user: OptionalUser) -> Response:
+def dashboard(request: Request, db: WebDb, person: SignedInPerson) -> Response:
     """The organisations you belong to (one click into each), or a prompt to create one."""
-    if user is None:
-        return sign_in_first(request)
-    organizations = authz.organizations_of(db, principal_of(user))
-    return render(request, "dashboard/index.html", user=user, organizations=organizations)
+    organizations = authz.organizations_of(db, person.principal)
+    return render(request, "dashboard/index.html", user=person.user, organizations=organizations)
 
 
 def _organization_form(
@@ -88,17 +59,15 @@ def _organization_form(
 
 
 @router.get("/organizations/new", response_class=HTMLResponse)
-def new_organization_form(request: Request, user: OptionalUser) -> Response:
-    if user is None:
-        return sign_in_first(request)
-    return _organization_form(request, user, {"email": user.email}, {}, 200)
+def new_organization_form(request: Request, person: SignedInPerson) -> Response:
+    return _organization_form(request, person.user, {"email": person.user.email}, {}, 200)
 
 
 @router.post("/organizations/new", response_class=HTMLResponse)
 async def create_organization(
     request: Request,
     db: WebDb,
-    user: OptionalUser,
+    person: SignedInPerson,
     name: FormText = "",
     type: FormText = "",
     url: FormText = "",
@@ -111,8 +80,6 @@ async def create_organization(
     image: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """Create the organisation with every profile field; the creator becomes its owner."""
-    if user is None:
-        return sign_in_first(request)
     values = {
         "name": name,
         "type": type,
@@ -132,8 +99,8 @@ async def create_organization(
     try:
         organization = authz.create_organization(
             db,
-            page_context(request, f"user:{user.id}"),
-            principal_of(user),
+            person.ctx,
+            person.principal,
             name=name,
             type=type,
             url=url,
@@ -147,33 +114,22 @@ async def create_organization(
             image_mime=image_mime if image_bytes else None,
         )
     except ValidationError as exc:
-        return _organization_form(request, user, values, field_errors(exc.problems), 422)
+        return _organization_form(request, person.user, values, field_errors(exc.problems), 422)
     except ConflictError as exc:
-        return _organization_form(request, user, values, {"slug": [exc.message]}, 409)
+        return _organization_form(request, person.user, values, {"slug": [exc.message]}, 409)
     flash(request, f"{organization.name} is ready: create its first micro-credential.", "success")
     return redirect(f"/dashboard/{organization.id}")
 
 
 @router.get("/dashboard/{organization_id}", response_class=HTMLResponse)
-def organization_dashboard(
-    request: Request, organization_id: str, db: WebDb, user: OptionalUser
-) -> Response:
+def organization_dashboard(request: Request, db: WebDb, member: MayView) -> Response:
     """One organisation: its profile and, per micro-credential, issued/claimed/shared/verified."""
-    if user is None:
-        return sign_in_first(request)
-    try:
-        role = authz.require(db, principal_of(user), organization_id, authz.Action.VIEW)
-    except NotFoundError:
-        return not_found(request, user)
-    organization = db.get(Organization, organization_id)
-    if organization is None:
-        return not_found(request, user)
     return render(
         request,
         "dashboard/organization.html",
-        user=user,
-        organization=organization,
-        role=role,
-        can_edit=role_allows(role, authz.Action.EDIT_ACHIEVEMENTS),
-        stats=micro_credential_stats(db, organization.id),
+        user=member.user,
+        organization=member.organization,
+        role=member.role,
+        can_edit=member.allows(authz.Action.EDIT_ACHIEVEMENTS),
+        stats=micro_credential_stats(db, member.organization.id),
     )

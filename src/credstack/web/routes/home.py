@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from credstack.web.negotiation import page_router
 from credstack.web.rendering import render
 from credstack.web.sessions import OptionalUser
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 
 
 @router.get("/", response_class=HTMLResponse)

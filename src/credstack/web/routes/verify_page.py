@@ -11,42 +11,32 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
 
 from credstack.core.errors import CredstackError
 from credstack.core.inputs import MAX_INPUT_BYTES
 from credstack.core.report import VerificationReport
 from credstack.core.verify import unreadable
 from credstack.services.context import ServiceContext
-from credstack.services.learners.sharing import local_registry, record_verification
+from credstack.services.learners.sharing import (
+    local_registry,
+    own_credential,
+    record_verification,
+)
 from credstack.services.verification.verify import VerificationRequest, build_fetcher, verify_bytes
-from credstack.store.models import Award
+from credstack.web.negotiation import page_router
 from credstack.web.rendering import render
 from credstack.web.sessions import OptionalUser, WebDb, enforce_rate_limit
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 
 #: what the page says about the upload limit
 LIMIT_TEXT = f"{MAX_INPUT_BYTES // (1024 * 1024)} MB"
-_OWN_SUFFIXES = (".json", ".png", ".svg", ".jwt")
 
 
 class TooLarge(Exception):
     """The input is larger than the verifier reads."""
-
-
-def _own_credential(db: Session, ctx: ServiceContext, url: str) -> bytes | None:
-    """The stored credential for a URL of this deployment's ``/credentials/{id}``."""
-    prefix = ctx.url("/credentials/")
-    if not url.startswith(prefix):
-        return None
-    award_id = url.removeprefix(prefix).split("?", 1)[0].split("#", 1)[0]
-    for suffix in _OWN_SUFFIXES:
-        award_id = award_id.removesuffix(suffix)
-    award = db.get(Award, award_id)
-    return award.credential.encode("utf-8") if award is not None else None
 
 
 async def _read_upload(upload: UploadFile) -> bytes:
@@ -56,8 +46,8 @@ async def _read_upload(upload: UploadFile) -> bytes:
     return data
 
 
-def _fetch(db: Session, ctx: ServiceContext, url: str) -> bytes:
-    own = _own_credential(db, ctx, url)
+def _fetch(db: WebDb, ctx: ServiceContext, url: str) -> bytes:
+    own = own_credential(db, ctx, url)
     if own is not None:
         return own
     return build_fetcher(VerificationRequest(inputs=[]), max_bytes=MAX_INPUT_BYTES)(url)

@@ -8,9 +8,10 @@ wallet's forms are plain POSTs with the CSRF field, answered with a redirect.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from credstack.core.errors import ConflictError, NotFoundError, ValidationError
@@ -18,27 +19,18 @@ from credstack.services.accounts import users as accounts
 from credstack.services.context import ServiceContext
 from credstack.services.learners import wallet
 from credstack.services.learners.claims import resend_claim
-from credstack.services.learners.sharing import credential_facts, linkedin_add_url
-from credstack.store.models import Organization, User
+from credstack.services.learners.sharing import award_facts, linkedin_add_url
+from credstack.store.models import Award
+from credstack.web.access import SignedIn, SignedInPerson, context_for
+from credstack.web.negotiation import page_router
 from credstack.web.rendering import field_errors, flash, redirect, render
-from credstack.web.sessions import (
-    OptionalUser,
-    WebDb,
-    enforce_rate_limit,
-    sign_in,
-    sign_out,
-)
+from credstack.web.sessions import OptionalUser, WebDb, enforce_rate_limit, sign_in, sign_out
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 
 FormText = Annotated[str, Form()]
 #: new claim links per client and award: (hits, seconds)
 RESEND_LIMIT = (3, 3600.0)
-
-
-def _ctx(request: Request, user: User | None) -> ServiceContext:
-    actor = f"user:{user.id}" if user is not None else "web"
-    return ServiceContext.from_settings(request.app.state.settings, actor=actor)
 
 
 def _masked(email: str) -> str:
@@ -47,19 +39,32 @@ def _masked(email: str) -> str:
     return f"{local[:1]}***@{domain}"
 
 
-def _sign_in_first(path: str) -> Response:
-    return redirect(f"/sign-in?next={path}")
-
-
 # ---- claim -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KnownClaim:
+    """A claim link that names an award: claimable, or why not (expired, used, revoked)."""
+
+    award: Award
+    problem: str | None
+    expired: bool
+
+
+def _known_claim(db: WebDb, token: str, ctx: ServiceContext) -> KnownClaim:
+    """The state of a claim link we know; an unknown one is a 404 (page or problem JSON)."""
+    state = wallet.claim_state(db, token, ctx.now())
+    if state.award is None:
+        raise NotFoundError(state.problem or "this claim link is not valid")
+    return KnownClaim(state.award, state.problem, state.expired)
 
 
 @router.get("/claim/{token}", response_class=HTMLResponse)
 def claim_page(request: Request, token: str, db: WebDb, user: OptionalUser) -> Response:
-    ctx = _ctx(request, user)
-    state = wallet.claim_state(db, token, ctx.now())
-    if state.award is None or state.problem is not None:
-        status = 410 if state.expired else (404 if state.award is None else 409)
+    ctx = context_for(request, user)
+    state = _known_claim(db, token, ctx)
+    if state.problem is not None:
+        status = 410 if state.expired else 409
         return render(
             request,
             "wallet/claim_problem.html",
@@ -67,27 +72,22 @@ def claim_page(request: Request, token: str, db: WebDb, user: OptionalUser) -> R
             user=user,
             state=state,
             token=token,
-            masked=_masked(state.award.recipient_email) if state.award else "",
+            masked=_masked(state.award.recipient_email),
         )
-    organization = db.get(Organization, state.award.organization_id)
-    assert organization is not None
-    facts = credential_facts(ctx, state.award, organization)
+    facts = award_facts(db, ctx, state.award)
     return render(request, "wallet/claim.html", user=user, facts=facts, token=token, values={})
 
 
 @router.post("/claim/{token}", response_class=HTMLResponse)
 def claim_respond(
-    request: Request, token: str, db: WebDb, user: OptionalUser, action: FormText = ""
+    request: Request, token: str, db: WebDb, person: SignedInPerson, action: FormText = ""
 ) -> Response:
-    if user is None:
-        return _sign_in_first(f"/claim/{token}")
-    ctx = _ctx(request, user)
-    state = wallet.claim_state(db, token, ctx.now())
-    if state.award is None or state.problem is not None:
+    state = _known_claim(db, token, person.ctx)
+    if state.problem is not None:
         return redirect(f"/claim/{token}")
-    award = wallet.claim(db, ctx, state.award, user)
+    award = wallet.claim(db, person.ctx, state.award, person.user)
     accepted = action != "decline"
-    wallet.respond(db, ctx, user, award.id, accept=accepted)
+    wallet.respond(db, person.ctx, person.user, award.id, accept=accepted)
     flash(
         request,
         "The credential is in your wallet." if accepted else "You declined the credential.",
@@ -106,9 +106,9 @@ def claim_sign_up(
     email: FormText = "",
     password: FormText = "",
 ) -> Response:
-    ctx = _ctx(request, user)
-    state = wallet.claim_state(db, token, ctx.now())
-    if state.award is None or state.problem is not None:
+    ctx = context_for(request, user)
+    state = _known_claim(db, token, ctx)
+    if state.problem is not None:
         return redirect(f"/claim/{token}")
     values = {"name": name, "email": email}
     try:
@@ -121,9 +121,7 @@ def claim_sign_up(
         sign_in(request, new_user)
         flash(request, f"Welcome, {new_user.name}. Accept or decline your credential.", "success")
         return redirect(f"/claim/{token}")
-    organization = db.get(Organization, state.award.organization_id)
-    assert organization is not None
-    facts = credential_facts(ctx, state.award, organization)
+    facts = award_facts(db, ctx, state.award)
     return render(
         request,
         "wallet/claim.html",
@@ -138,9 +136,9 @@ def claim_sign_up(
 
 @router.post("/claim/{token}/resend", response_class=HTMLResponse)
 def claim_resend(request: Request, token: str, db: WebDb, user: OptionalUser) -> Response:
-    ctx = _ctx(request, user)
-    state = wallet.claim_state(db, token, ctx.now())
-    if state.award is None or not state.expired:
+    ctx = context_for(request, user)
+    state = _known_claim(db, token, ctx)
+    if not state.expired:
         return redirect(f"/claim/{token}")
     limiters = request.app.state.rate_limiters
     limiters.limits.setdefault("claim-resend", RESEND_LIMIT)
@@ -159,61 +157,54 @@ def claim_resend(request: Request, token: str, db: WebDb, user: OptionalUser) ->
 
 
 @router.get("/wallet", response_class=HTMLResponse)
-def wallet_page(request: Request, db: WebDb, user: OptionalUser) -> Response:
-    if user is None:
-        return _sign_in_first("/wallet")
-    ctx = _ctx(request, user)
+def wallet_page(request: Request, db: WebDb, person: SignedInPerson) -> Response:
     cards = []
-    for entry in wallet.wallet(db, user):
-        organization = db.get(Organization, entry.award.organization_id)
-        assert organization is not None
-        facts = credential_facts(ctx, entry.award, organization)
+    for entry in wallet.wallet(db, person.user):
+        facts = award_facts(db, person.ctx, entry.award)
         cards.append({"entry": entry, "facts": facts, "linkedin": linkedin_add_url(facts)})
-    return render(request, "wallet/index.html", user=user, cards=cards)
+    return render(request, "wallet/index.html", user=person.user, cards=cards)
 
 
-def _act(request: Request, user: User | None, action: str, award_id: str, db: WebDb) -> Response:
-    if user is None:
-        return _sign_in_first("/wallet")
-    ctx = _ctx(request, user)
+def _act(request: Request, person: SignedIn, action: str, award_id: str, db: WebDb) -> Response:
+    """Accept, decline or share one credential of the wallet.
+
+    A refusal, including an id that is not in this wallet, is a message on the wallet
+    page the form was on, not an error page.
+    """
     try:
         if action in ("accept", "decline"):
-            wallet.respond(db, ctx, user, award_id, accept=action == "accept")
+            wallet.respond(db, person.ctx, person.user, award_id, accept=action == "accept")
             flash(request, f"Credential {action}ed.", "success")
         else:
-            wallet.set_public(db, ctx, user, award_id, action == "public-on")
+            wallet.set_public(db, person.ctx, person.user, award_id, action == "public-on")
             state = "on" if action == "public-on" else "off"
             flash(request, f"The public page is {state}.", "success")
-    except NotFoundError as exc:
-        flash(request, exc.message, "error")
-    except ConflictError as exc:
+    except (NotFoundError, ConflictError) as exc:
         flash(request, exc.message, "error")
     return redirect(f"/wallet#award-{award_id}")
 
 
 @router.post("/wallet/{award_id}/accept")
-def accept(request: Request, award_id: str, db: WebDb, user: OptionalUser) -> Response:
-    return _act(request, user, "accept", award_id, db)
+def accept(request: Request, award_id: str, db: WebDb, person: SignedInPerson) -> Response:
+    return _act(request, person, "accept", award_id, db)
 
 
 @router.post("/wallet/{award_id}/decline")
-def decline(request: Request, award_id: str, db: WebDb, user: OptionalUser) -> Response:
-    return _act(request, user, "decline", award_id, db)
+def decline(request: Request, award_id: str, db: WebDb, person: SignedInPerson) -> Response:
+    return _act(request, person, "decline", award_id, db)
 
 
 @router.post("/wallet/{award_id}/public")
 def public(
-    request: Request, award_id: str, db: WebDb, user: OptionalUser, public: FormText = ""
+    request: Request, award_id: str, db: WebDb, person: SignedInPerson, public: FormText = ""
 ) -> Response:
-    return _act(request, user, "public-on" if public == "on" else "public-off", award_id, db)
+    return _act(request, person, "public-on" if public == "on" else "public-off", award_id, db)
 
 
 @router.get("/wallet/export")
-def export(db: WebDb, user: OptionalUser) -> Response:
-    if user is None:
-        return _sign_in_first("/wallet")
+def export(db: WebDb, person: SignedInPerson) -> Response:
     return Response(
-        wallet.export_my_data(db, user),
+        wallet.export_my_data(db, person.user),
         media_type="application/zip",
         headers={
             "Content-Disposition": 'attachment; filename="credstack-my-data.zip"',
@@ -223,22 +214,20 @@ def export(db: WebDb, user: OptionalUser) -> Response:
 
 
 @router.get("/wallet/delete", response_class=HTMLResponse)
-def delete_form(request: Request, user: OptionalUser) -> Response:
-    if user is None:
-        return _sign_in_first("/wallet/delete")
-    return render(request, "wallet/delete.html", user=user)
+def delete_form(request: Request, person: SignedInPerson) -> Response:
+    return render(request, "wallet/delete.html", user=person.user)
 
 
 @router.post("/wallet/delete", response_class=HTMLResponse)
 def delete(
-    request: Request, db: WebDb, user: OptionalUser, confirm_email: FormText = ""
+    request: Request, db: WebDb, person: SignedInPerson, confirm_email: FormText = ""
 ) -> Response:
-    if user is None:
-        return _sign_in_first("/wallet/delete")
-    if accounts.normalise_email(confirm_email) != user.email:
+    if accounts.normalise_email(confirm_email) != person.user.email:
         errors = {"confirm_email": ["type the e-mail address of this account to confirm"]}
-        return render(request, "wallet/delete.html", status_code=422, user=user, errors=errors)
-    wallet.delete_account(db, _ctx(request, user), user)
+        return render(
+            request, "wallet/delete.html", status_code=422, user=person.user, errors=errors
+        )
+    wallet.delete_account(db, person.ctx, person.user)
     sign_out(request)
     flash(request, "Your account was deleted. Your credentials stay with their issuers.", "info")
     return redirect("/")
