@@ -44,6 +44,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "credstack.web.routes.verify_page",
     "credstack.web.routes.wallet",
     "credstack.web.routes.auth",
+    "credstack.web.routes.passwords",
     "credstack.web.routes.dashboard",
     "credstack.web.routes.achievements",
     "credstack.web.routes.awards",

@@ -15,6 +15,7 @@ from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from credstack.core.errors import ConfigurationError
+from credstack.core.rate_limit import parse_limits
 
 #: name of the master secret file inside ``CREDSTACK_HOME`` (created 0600 by ``credstack init``)
 SECRET_FILE_NAME = "secret.key"
@@ -33,7 +34,8 @@ def normalise_database_url(url: str) -> str:
 
 
 class Settings(BaseSettings):
-    """Exactly the variables of design §6: home, database URL, base URL, secret, SMTP."""
+    """The variables of design §6 (home, database URL, base URL, secret, SMTP) and the
+    session and rate-limit settings of docs/operations.md."""
 
     model_config = SettingsConfigDict(env_prefix="CREDSTACK_", extra="ignore", frozen=True)
 
@@ -42,6 +44,11 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     secret_key: SecretStr | None = None
     smtp_url: str | None = None
+    #: sessions end after this many hours unused, and this many days after signing in
+    session_idle_hours: float = Field(default=24.0, gt=0)
+    session_max_days: float = Field(default=14.0, gt=0)
+    #: overrides of ``core.rate_limit.DEFAULT_LIMITS``: ``"api-token=600/minute,..."``
+    rate_limits: str = ""
 
     @field_validator("home")
     @classmethod
@@ -55,6 +62,12 @@ class Settings(BaseSettings):
         if value is None or not value.strip():
             return None
         return normalise_database_url(value.strip())
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _readable_limits(cls, value: str) -> str:
+        parse_limits(value)  # raises ValueError naming the entry that is wrong
+        return value
 
     @field_validator("base_url")
     @classmethod

@@ -6,7 +6,6 @@ tokens; ``home`` is the callers' organisation, ``other`` belongs to a stranger.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,14 +14,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from credstack.services.accounts import authz, tokens
-from credstack.services.accounts import users as accounts
 from credstack.services.accounts.users import Principal
 from credstack.services.achievements import lifecycle as achievements
 from credstack.services.context import ServiceContext
 from credstack.services.issuing import awards
 from credstack.settings import Settings
 from credstack.store.models import Role, User
-from credstack.web.sessions import SESSION_COOKIE, encode_cookie, session_key
+from signed_in import SESSION_COOKIE, session_cookie
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "micro-credential.yaml"
 CSRF = "test-csrf-token"
@@ -88,15 +86,7 @@ def session_client(app: FastAPI, settings: Settings, user: User | None) -> TestC
     """A client whose cookie jar holds a signed session of ``user`` (None: anonymous)."""
     client = TestClient(app)
     if user is not None:
-        data = {
-            "uid": user.id,
-            "csrf": CSRF,
-            "pw": accounts.password_fingerprint(user),
-            "exp": int(time.time()) + 3600,
-        }
-        client.cookies.set(
-            SESSION_COOKIE, encode_cookie(session_key(settings.master_secret()), data)
-        )
+        client.cookies.set(SESSION_COOKIE, session_cookie(app, settings, user, CSRF))
         client.headers["X-CSRF-Token"] = CSRF
     return client
 

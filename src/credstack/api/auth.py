@@ -2,27 +2,29 @@
 
 ``Authorization: Bearer cst_...`` wins when present; otherwise the session cookie that
 ``credstack.web.sessions.SessionMiddleware`` loaded into the request scope is used (that
-middleware has already refused unsafe cookie requests without the CSRF token). The API
-reads the session through the scope, not by importing ``web``: the two edges are
-independent layers.
+middleware has already refused unsafe cookie requests without the CSRF token), and the
+session id it carries must name a live session in the database. The API reads the
+session through the scope, not by importing ``web``: the two edges are independent layers.
+
+Each request with a token counts against the ``api-token`` limit of that token
+(``services.rate_limits``, 1,200 a minute by default), before the token is even looked up.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any, Protocol
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from credstack.api.dependencies import AppSettings, DbSession
 from credstack.core.errors import AuthenticationError, NotFoundError
-from credstack.core.rate_limit import RateLimiters
 from credstack.services.accounts import authz, tokens
-from credstack.services.accounts import users as accounts
 from credstack.services.accounts.authz import Action
+from credstack.services.accounts.sessions import SessionPolicy, session_user
 from credstack.services.accounts.users import Principal
 from credstack.services.context import ServiceContext
+from credstack.services.rate_limits import Hit, RateLimiter
 
 SESSION_SCOPE_KEY = "credstack.session"
 NOT_AUTHENTICATED = (
@@ -37,23 +39,25 @@ class _SessionView(Protocol):
     data: dict[str, Any]
 
     @property
-    def user_id(self) -> str | None: ...
+    def session_id(self) -> str | None: ...
 
 
 def api_principal(request: Request, session: DbSession, settings: AppSettings) -> Principal:
     """The principal of this API request; ``AuthenticationError`` (401) if there is none."""
     header = request.headers.get("authorization")
+    ctx = ServiceContext.from_settings(settings, actor="api")
     if header:
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             raise AuthenticationError("use 'Authorization: Bearer cst_...' with an API token")
-        ctx = ServiceContext.from_settings(settings, actor="api")
+        # counted before the lookup, in its own transaction (``services.rate_limits``)
+        rate_limiter(request).enforce(ctx, Hit("api-token", tokens.token_hash(value.strip())))
         return tokens.authenticate(session, ctx, value.strip())
     web: _SessionView | None = request.scope.get(SESSION_SCOPE_KEY)
-    user_id = web.user_id if web is not None else None
-    if web is None or user_id is None:
+    session_id = web.session_id if web is not None else None
+    if session_id is None:
         raise AuthenticationError(NOT_AUTHENTICATED)
-    user = accounts.session_user(session, user_id, web.data.get("pw"))
+    user = session_user(session, session_id, SessionPolicy.from_settings(settings), ctx.now())
     if user is None:
         raise AuthenticationError(NOT_AUTHENTICATED)
     return Principal(user_id=user.id)
@@ -70,19 +74,24 @@ def acting_context(settings: AppSettings, principal: ApiPrincipal) -> ServiceCon
 ActingContext = Annotated[ServiceContext, Depends(acting_context)]
 
 
-def enforce_rate_limit(request: Request, name: str) -> None:
-    """Count one hit of limiter ``name`` for the client's IP address; 429 when over it."""
-    limiters: RateLimiters | None = getattr(request.app.state, "rate_limiters", None)
-    if limiters is None:
-        limiters = request.app.state.rate_limiters = RateLimiters()
-    address = request.client.host if request.client is not None else "unknown"
-    decision = limiters.get(name).hit(address, time.monotonic())
-    if not decision.allowed:
-        raise HTTPException(
-            429,
-            f"too many requests: wait {decision.retry_after} seconds and try again",
-            headers={"Retry-After": str(decision.retry_after)},
+def rate_limiter(request: Request) -> RateLimiter:
+    """The app's rate limiter (made from its settings if the web edge did not install one)."""
+    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    if limiter is None:
+        limiter = request.app.state.rate_limiter = RateLimiter.from_settings(
+            request.app.state.session_factory, request.app.state.settings
         )
+    return limiter
+
+
+def enforce_rate_limit(request: Request, name: str) -> None:
+    """Count one hit of limit ``name`` for the client's IP address; 429 when over it.
+
+    Call it before the route's database session is used (``services.rate_limits``).
+    """
+    address = request.client.host if request.client is not None else "unknown"
+    ctx = ServiceContext.from_settings(request.app.state.settings, actor="api")
+    rate_limiter(request).enforce(ctx, Hit(name, address))
 
 
 def require_on(

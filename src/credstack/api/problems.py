@@ -31,6 +31,7 @@ _STATUS: tuple[tuple[type[errors.CredstackError], int], ...] = (
     (errors.InputError, 400),
     (errors.ConfigurationError, 503),
     (errors.FetchError, 502),
+    (errors.TooManyRequestsError, 429),
 )
 
 _TITLES = {
@@ -100,6 +101,9 @@ SERVER_ERROR = "something went wrong on our side; the error is logged: try again
 
 def describe(exc: Exception) -> Problem:
     """The one mapping from an exception to status, code and detail, for every edge."""
+    if isinstance(exc, errors.TooManyRequestsError):
+        retry = {"Retry-After": str(exc.retry_after)}
+        return Problem(429, exc.message, code=exc.code, headers=retry)
     if isinstance(exc, errors.CredstackError):
         listed = exc.problems if isinstance(exc, errors.ValidationError) else None
         return Problem(status_for(exc), exc.message, code=exc.code, problems=listed)

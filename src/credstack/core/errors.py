@@ -114,3 +114,13 @@ class BakingError(CredstackError):
     """An image cannot carry or does not carry a credential."""
 
     code = "baking"
+
+
+class TooManyRequestsError(CredstackError):
+    """A rate limit refused the request; ``retry_after`` says in how many seconds to retry."""
+
+    code = "rate-limited"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

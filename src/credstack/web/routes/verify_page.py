@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import File, Form, Request, UploadFile
+from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from credstack.core.errors import CredstackError
@@ -27,7 +27,7 @@ from credstack.services.learners.sharing import (
 from credstack.services.verification.verify import VerificationRequest, build_fetcher, verify_bytes
 from credstack.web.negotiation import page_router
 from credstack.web.rendering import render
-from credstack.web.sessions import OptionalUser, WebDb, enforce_rate_limit
+from credstack.web.sessions import OptionalUser, WebDb, rate_limited
 
 router = page_router()
 
@@ -58,7 +58,12 @@ def verify_form(request: Request, user: OptionalUser) -> Response:
     return render(request, "verify/page.html", user=user, values={}, report=None, limit=LIMIT_TEXT)
 
 
-@router.post("/verify", response_class=HTMLResponse)
+@router.post(
+    "/verify",
+    response_class=HTMLResponse,
+    # counted before the signed-in person is looked up (see ``web.sessions.rate_limited``)
+    dependencies=[Depends(rate_limited("verify"))],
+)
 async def verify_submit(
     request: Request,
     db: WebDb,
@@ -68,7 +73,6 @@ async def verify_submit(
     recipient: Annotated[str, Form()] = "",
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    enforce_rate_limit(request, "verify")
     ctx = ServiceContext.from_settings(request.app.state.settings, actor="public")
     values = {"text": text, "url": url, "recipient": recipient}
     has_file = file is not None and bool(file.filename)
