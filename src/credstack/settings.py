@@ -1,6 +1,6 @@
 """The one settings object of a Credstack process.
 
-Settings come from the environment (prefix ``CREDSTACK_``, see design §6) and are built
+Settings come from the environment (prefix ``CREDSTACK_``, see architecture §6) and are built
 once at the edge (the CLI command or the test fixture) by :func:`load_settings`, then
 passed down. Nothing reads the environment at import time, so tests and several app
 instances in one process never see each other's configuration.
@@ -33,7 +33,7 @@ def normalise_database_url(url: str) -> str:
 
 
 class Settings(BaseSettings):
-    """Exactly the variables of design §6: home, database URL, base URL, secret, SMTP."""
+    """Exactly the variables of architecture §6: home, database URL, base URL, secret, SMTP."""
 
     model_config = SettingsConfigDict(env_prefix="CREDSTACK_", extra="ignore", frozen=True)
 

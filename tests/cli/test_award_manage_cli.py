@@ -1,4 +1,4 @@
-"""``credstack award list | revoke | export``: design §6 shapes, exit codes, files written.
+"""``credstack award list | revoke | export``: architecture §6 shapes, exit codes, files written.
 
 Each test gets its own initialised database (SQLite in a temporary home, or a fresh
 PostgreSQL schema) because CLI commands really commit.

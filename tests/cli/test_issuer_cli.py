@@ -1,4 +1,4 @@
-"""``credstack issuer``: the --json shapes of design §6, exit codes, one-line errors.
+"""``credstack issuer``: the --json shapes of architecture §6, exit codes, one-line errors.
 
 Each test gets its own initialised database (SQLite in a temporary home, or a fresh
 PostgreSQL schema) because CLI commands really commit.

@@ -151,7 +151,7 @@ def test_issue_revoke_serve_verify_and_reissue(
         *("issuer", "create", "--name", "Example University", "--type", "university"),
         *("--url", "https://www.example-university.eu", "--country", "NL", "--slug", "exu"),
     )
-    assert str(issuer["did"]).startswith("did:key:")  # http base URL: did:key (design §2)
+    assert str(issuer["did"]).startswith("did:key:")  # http base URL: did:key (architecture §2)
     achievement = cli_json(
         capsys,
         *("achievement", "create", "--issuer", "exu", "--file", str(EXAMPLE), "--publish"),

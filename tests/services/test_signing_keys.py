@@ -1,4 +1,4 @@
-"""Signing keys: rotation and compromise under did:web and did:key (design §2).
+"""Signing keys: rotation and compromise under did:web and did:key (architecture §2).
 
 (Named ``test_signing_keys`` because ``tests/core/test_keys.py`` already owns the module
 name ``test_keys`` in pytest's flat test namespace.)

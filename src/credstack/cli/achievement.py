@@ -1,6 +1,6 @@
 """``credstack achievement``: micro-credentials from a YAML/JSON file, published, versioned.
 
-Output follows design §6: ``create``, ``publish`` and ``update`` print one JSON object
+Output follows architecture §6: ``create``, ``publish`` and ``update`` print one JSON object
 ``{"id", "url", "state"}`` with ``--json``; ``list`` prints JSON lines. A refusal that
 has several reasons (a definition with bad fields, an EU micro-credential missing
 Annex I elements) prints every reason on its own line, or ``{"error", "problems"}``

@@ -1,6 +1,6 @@
 """``credstack award``: issue one award (``create``) or a whole CSV file (``bulk``).
 
-Output follows design §6: ``create --json`` prints ``{"id", "url", "state"}`` (plus
+Output follows architecture §6: ``create --json`` prints ``{"id", "url", "state"}`` (plus
 ``"created"``: false when the same learner and external id were awarded before);
 ``bulk --json`` prints ``{"issued", "skipped", "invalid", "problems"}``. ``bulk`` exits 1
 whenever a row was bad, even when ``--skip-invalid`` issued the good ones, so a script

@@ -1,7 +1,7 @@
 """``credstack award list | revoke | export | correct``: managing awards already issued.
 
 These commands hang on the one ``award`` Typer app of ``cli/award.py`` (one registration
-line each there). Output follows design §6: ``list --json`` prints JSON lines
+line each there). Output follows architecture §6: ``list --json`` prints JSON lines
 ``{"id", "recipient", "state", "url"}``, ``revoke --json`` prints ``{"id", "state"}``;
 the ``id`` is what ``revoke``, ``export`` and the public URL take. Usage mistakes
 (both or neither of ``-o``/``--dir``) exit with 2, refusals with 1.

@@ -1,6 +1,6 @@
 """``credstack issuer``: create and list issuers, show, rotate and compromise their keys.
 
-Output follows design §6: ``--json`` prints one JSON object (``create``) or JSON lines
+Output follows architecture §6: ``--json`` prints one JSON object (``create``) or JSON lines
 (``list``, ``keys``, ``rotate-key``, ``compromise-key``), so scripts can rely on it. Every
 command runs as one unit of work: it commits when it succeeds, and prints afterwards.
 """

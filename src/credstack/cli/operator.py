@@ -1,6 +1,6 @@
 """Operator commands: ``backup``, ``restore``, ``audit list``, ``outbox send|list``, resend claims.
 
-Output follows design §6: ``--json`` prints one JSON object (``backup``, ``restore``,
+Output follows architecture §6: ``--json`` prints one JSON object (``backup``, ``restore``,
 ``outbox send``, ``award resend-claim``) or JSON lines (``audit list``, ``outbox list``).
 ``outbox send`` exits 1 when any e-mail failed, so a cron job notices. ``resend-claim``
 hangs on the ``award`` group of ``cli/award.py``. Heavy imports stay inside the command

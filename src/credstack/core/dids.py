@@ -1,7 +1,7 @@
 """DIDs and controller documents: did:key, did:web, and resolving a verification method.
 
 An issuer's identity is a ``did:web`` under the deployment's https base URL, or a
-``did:key`` otherwise (design §2). Verification (design §7 check 5) must learn, for a
+``did:key`` otherwise (architecture §2). Verification (architecture §7 check 5) must learn, for a
 proof's ``verificationMethod``, the public key, who controls it and whether the
 controller authorised it for ``assertionMethod``; :func:`resolve_verification_method`
 answers that for did:key (no network), did:web and plain https controller documents.

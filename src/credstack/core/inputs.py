@@ -1,6 +1,6 @@
 """Turn whatever a verifier was handed into a credential: JSON, compact JWT, baked PNG or SVG.
 
-Formats are detected by content, never by file name (design §6), and every limit is
+Formats are detected by content, never by file name (architecture §6), and every limit is
 checked before the expensive work so that hostile input ends quickly with one clear reason.
 """
 

@@ -1,4 +1,4 @@
-"""verify(): the ordered checks of design §7, every one reported.
+"""verify(): the ordered checks of architecture §7, every one reported.
 
 The function is pure: the clock, the fetcher, the JSON-LD loader and the local registries
 come in as :class:`VerifyOptions`, so the CLI, the API and the tests run the very same

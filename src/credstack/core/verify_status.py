@@ -1,7 +1,7 @@
 """Check 7 of verify(): the credential's Bitstring Status List entry.
 
 The list credential is itself signed; it only counts when its proof is valid *and* it was
-signed by the credential's own issuer with a key that issuer authorises (design §2),
+signed by the credential's own issuer with a key that issuer authorises (architecture §2),
 otherwise anyone able to serve a file at that URL could "un-revoke" a credential. A list
 may be secured as Data Integrity JSON or as a VC-JWT, like any credential.
 """

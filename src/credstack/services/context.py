@@ -47,7 +47,7 @@ class ServiceContext:
         )
 
     def url(self, path: str) -> str:
-        """An absolute public URL for a path of design §5 (``/credentials/<id>``)."""
+        """An absolute public URL for a path of architecture §5 (``/credentials/<id>``)."""
         return self.base_url + ("" if path.startswith("/") else "/") + path
 
     def now(self) -> datetime:

@@ -1,4 +1,4 @@
-"""Public achievement URLs (design §5): the OB 3.0 Achievement JSON and its image.
+"""Public achievement URLs (architecture §5): the OB 3.0 Achievement JSON and its image.
 
 The ``id`` of every Achievement inside a credential is ``/achievements/{id}``, so
 verifiers and wallets dereference it: it needs no sign-in and serves exactly the JSON

@@ -1,4 +1,4 @@
-"""Public credential URLs (design §5): the credential as JSON, VC-JWT, baked PNG and SVG.
+"""Public credential URLs (architecture §5): the credential as JSON, VC-JWT, baked PNG and SVG.
 
 These URLs are printed inside signed credentials and shared by learners, so they need no
 sign-in. The award id is long and random (unguessable), so a private award is still

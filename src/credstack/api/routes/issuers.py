@@ -1,4 +1,4 @@
-"""Public issuer URLs (design §5): the OB 3.0 Profile, the DID document and the logo.
+"""Public issuer URLs (architecture §5): the OB 3.0 Profile, the DID document and the logo.
 
 These URLs are printed inside signed credentials and resolved by verifiers everywhere
 (``did:web:host:issuers:<slug>`` resolves to ``https://host/issuers/<slug>/did.json``),

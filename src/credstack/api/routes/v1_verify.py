@@ -1,4 +1,4 @@
-"""``POST /api/v1/verify``: anyone may verify a credential, exactly as design §6 says.
+"""``POST /api/v1/verify``: anyone may verify a credential, exactly as architecture §6 says.
 
 The credential is the raw request body (JSON, or a compact VC-JWT) or the multipart
 field ``file`` (JSON, JWT, or a baked PNG/SVG); ``recipient`` (query or form field) is an

@@ -8,7 +8,7 @@ credentials already issued keep pointing at the text they were signed with.
 
 Publishing is where the EU rules bite: an achievement marked as an EU micro-credential
 is refused while any Annex I mandatory element is missing, each one named, so the
-issuer can fix the file in one go. Services flush, never commit (design §3).
+issuer can fix the file in one go. Services flush, never commit (architecture §3).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ ACHIEVEMENT_IMAGE_TYPES = (*IMAGE_TYPES, SVG_MIME)
 
 
 def achievement_url(ctx: ServiceContext, achievement: Achievement) -> str:
-    """The public URL of one version (design §5), printed as the Achievement ``id``."""
+    """The public URL of one version (architecture §5), printed as the Achievement ``id``."""
     return ctx.url(f"/achievements/{achievement.id}")
 
 

@@ -3,7 +3,7 @@
 The profile is printed as ``issuer`` inside every credential the organisation signs, and
 it carries EU Annex I's "country of the awarding body", so every field is checked here,
 once, when the profile is saved; problems are reported all together, each in words a
-person can act on. The DID follows design §2: ``did:web`` under an https base URL (keys
+person can act on. The DID follows architecture §2: ``did:web`` under an https base URL (keys
 rotate inside it), else the first key's ``did:key``.
 """
 
@@ -225,7 +225,7 @@ def list_issuers(session: Session) -> Sequence[Organization]:
 
 
 def profile_url(ctx: ServiceContext, organization: Organization) -> str:
-    """The public profile page (design §5): ``<base>/issuers/<slug>``."""
+    """The public profile page (architecture §5): ``<base>/issuers/<slug>``."""
     return ctx.url(f"/issuers/{organization.slug}")
 
 

@@ -4,7 +4,7 @@ One code path for both: :func:`issue_award` is a batch of one. A batch costs a f
 number of statements whatever its size (existing awards, learners, status indexes, then
 bulk inserts), so ``award bulk`` spends its time signing, not waiting on the database.
 
-Rules (design §2, issue 4):
+Rules (architecture §2, issue 4):
 
 * only a *published* achievement version is awarded; the credential embeds its OB 3.0
   JSON exactly as published;
@@ -390,5 +390,5 @@ def _random_token(ctx: ServiceContext, size: int) -> str:
 
 
 def award_url(ctx: ServiceContext, award: Award) -> str:
-    """The public credential URL (design §5), which is also the credential's ``id``."""
+    """The public credential URL (architecture §5), which is also the credential's ``id``."""
     return ctx.url(f"/credentials/{award.id}")

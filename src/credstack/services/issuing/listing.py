@@ -39,7 +39,7 @@ class AwardSummary:
 
 
 def credential_url(ctx: ServiceContext, award_id: str) -> str:
-    """The public URL of an award (design §5), which is also its credential ``id``."""
+    """The public URL of an award (architecture §5), which is also its credential ``id``."""
     return ctx.url(f"/credentials/{award_id}")
 
 

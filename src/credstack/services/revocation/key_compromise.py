@@ -1,6 +1,6 @@
 """Revoking everything a compromised did:key signed.
 
-A did:key cannot drop its key from a DID document (the DID *is* the key), so design §2
+A did:key cannot drop its key from a DID document (the DID *is* the key), so architecture §2
 turns its compromise into revocations. Awards do not record which key signed them, but
 the credential is stored exactly as signed, and its proof names the verification method:
 the awards to revoke are those whose stored text contains that id, quoted as a JSON string.

@@ -1,6 +1,6 @@
 """Status lists of an issuer: random index allocation and the signed published list.
 
-Allocation (design §2): each credential gets a RANDOM index in its issuer's current list
+Allocation (architecture §2): each credential gets a RANDOM index in its issuer's current list
 (herd privacy: the index says nothing about issue order), never reused. Uniqueness comes
 from the primary key ``(list_id, index)`` of ``status_list_entries``: a batch of random
 candidates is inserted in one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` statement,
