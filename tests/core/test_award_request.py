@@ -13,9 +13,9 @@ from credstack.core.award_request import (
     AwardRequest,
     check_award,
     require_award,
-    web_url_problem,
 )
 from credstack.core.errors import ValidationError
+from credstack.core.user_urls import web_url_problem
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 

@@ -11,10 +11,11 @@ door only says *where* the field is: ``--email`` on the command line, ``line 3, 
 email`` in a CSV file, ``problems`` in the API's answer, the field itself on the page.
 
 Limits (documented in ``docs/issuing.md``): name 200 characters, external id 200,
-result 500, narrative 10,000, evidence URL 2,048 and ``http``/``https`` only, e-mail as
-:mod:`credstack.core.email_address` says. No field may hold a control character (a
-narrative may hold line breaks and tabs). Dates are ISO 8601 (a date is midnight UTC, a
-date-time without a zone is UTC) and ``expires`` must come after ``issued`` (or now).
+result 500, narrative 10,000; evidence a URL as :mod:`credstack.core.user_urls` says
+(``http``/``https`` only, 2,048 characters), e-mail as :mod:`credstack.core.email_address`
+says. No field may hold a control character (a narrative may hold line breaks and tabs).
+Dates are ISO 8601 (a date is midnight UTC, a date-time without a zone is UTC) and
+``expires`` must come after ``issued`` (or now).
 """
 
 from __future__ import annotations
@@ -23,16 +24,15 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
-from urllib.parse import urlsplit
 
 from credstack.core.email_address import address_problem
 from credstack.core.errors import ValidationError, quoted
 from credstack.core.identity import normalize_email
 from credstack.core.timestamps import parse_datetime
+from credstack.core.user_urls import web_url_problem
 
 MAX_NAME = 200
 MAX_EXTERNAL_ID = 200
-MAX_URL = 2048
 MAX_RESULT = 500
 MAX_NARRATIVE = 10_000
 
@@ -145,26 +145,6 @@ def require_award(award: AwardInput, *, now: datetime) -> AwardRequest:
         listed = [str(problem) for problem in problems]
         raise ValidationError("the award is not valid: " + "; ".join(listed), listed)
     return request
-
-
-def web_url_problem(url: str) -> str | None:
-    """Why ``url`` (taken from a user) is not an absolute ``http``/``https`` URL, or None.
-
-    Only those two schemes: a ``javascript:`` or ``data:`` URL in evidence would run or
-    render in the browser of whoever follows it from a credential page.
-    """
-    if len(url) > MAX_URL:
-        return f"the URL is {len(url):,} characters; at most {MAX_URL:,}"
-    if any(char.isspace() or _is_control(char) for char in url):
-        return f"{quoted(url)} is not an http(s) URL: it contains a blank or a control character"
-    try:
-        parts = urlsplit(url)
-        scheme, host = parts.scheme, parts.hostname
-    except ValueError:  # e.g. an unbalanced "[" in the host
-        scheme, host = "", None
-    if scheme not in ("http", "https") or not host:
-        return f"{quoted(url)} is not an http(s) URL"
-    return None
 
 
 def parse_moment(text: str) -> datetime | None:

@@ -18,12 +18,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from credstack.core.award_request import web_url_problem
 from credstack.core.countries import country_code_hint, is_country_code
 from credstack.core.credential import issuer_profile
 from credstack.core.dids import did_key_document, did_web_document, did_web_for
 from credstack.core.email_address import address_problem
 from credstack.core.errors import ConflictError, ValidationError
+from credstack.core.user_urls import web_url_problem
 from credstack.services import audit
 from credstack.services.context import ServiceContext
 from credstack.services.issuers.keys import create_ed25519_key, organization_by_slug
