@@ -20,7 +20,7 @@ Dates are ISO 8601 (a date is midnight UTC, a date-time without a zone is UTC) a
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
@@ -36,15 +36,14 @@ MAX_EXTERNAL_ID = 200
 MAX_RESULT = 500
 MAX_NARRATIVE = 10_000
 
+#: control characters (Unicode category Cc: C0, DEL, C1), with and without line breaks/tabs
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
 
 @dataclass(frozen=True, kw_only=True)
-class AwardInput:
-    """An award as it arrives at a door: the fields as typed, nothing checked yet.
-
-    ``issued`` and ``expires`` are ISO 8601 text (or a ``datetime`` from code); empty
-    text and ``None`` mean "not given" for every optional field. The API takes this very
-    shape as its request body.
-    """
+class _AwardFields:
+    """What an award's input and its checked request both hold: the learner and the text."""
 
     email: str
     name: str
@@ -52,6 +51,17 @@ class AwardInput:
     evidence: str | None = None
     narrative: str | None = None
     result: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AwardInput(_AwardFields):
+    """An award as it arrives at a door: the fields as typed, nothing checked yet.
+
+    ``issued`` and ``expires`` are ISO 8601 text (or a ``datetime`` from code); empty
+    text and ``None`` mean "not given" for every optional field. The API takes this very
+    shape as its request body.
+    """
+
     issued: str | datetime | None = None
     expires: str | datetime | None = None
 
@@ -60,20 +70,14 @@ class AwardInput:
 FIELDS = tuple(field.name for field in fields(AwardInput))
 
 
-@dataclass(frozen=True)
-class AwardRequest:
-    """An award that passed :func:`check_award`: what the issuing service signs.
+@dataclass(frozen=True, kw_only=True)
+class AwardRequest(_AwardFields):
+    """An award that passed :func:`check_award`: cleaned, dates parsed; what is signed.
 
     Made only by :func:`check_award` (``subject_did`` is set afterwards by a caller that
     knows the learner's DID, such as a correction carrying the old subject over).
     """
 
-    email: str
-    name: str
-    external_id: str = ""
-    evidence: str | None = None
-    narrative: str | None = None
-    result: str | None = None
     issued: datetime | None = None
     expires: datetime | None = None
     subject_did: str | None = None
@@ -164,10 +168,6 @@ def _optional(text: str | None) -> str | None:
     return stripped or None
 
 
-def _is_control(char: str) -> bool:
-    return unicodedata.category(char) == "Cc"
-
-
 def _check_text(
     text: str | None,
     field: str,
@@ -182,8 +182,7 @@ def _check_text(
         return
     if len(text) > limit:
         problem(field, f"{label} is {len(text):,} characters; at most {limit:,}")
-    allowed = "\n\r\t" if lines else ""
-    if any(_is_control(char) and char not in allowed for char in text):
+    if (_CONTROL_BUT_LINES if lines else _CONTROL).search(text):
         problem(field, f"{label} contains a control character (such as NUL); remove it")
 
 

@@ -50,7 +50,7 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})+")
 #: the whole rule in one expression (the local part's length by look-ahead), for the common case
 _ADDRESS = re.compile(rf"(?=[^@]{{1,{MAX_LOCAL_PART}}}@){_LOCAL.pattern}@{_DOMAIN.pattern}")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def address_problem(address: str) -> str | None:

@@ -9,19 +9,21 @@ the length is capped (2,048 characters, what browsers and servers reliably carry
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from urllib.parse import urlsplit
 
 from credstack.core.errors import quoted
 
 MAX_URL = 2048
+#: blanks and control characters (Unicode category Cc: C0, DEL, C1)
+_BLANK_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 
 
 def web_url_problem(url: str) -> str | None:
     """Why ``url`` is not an absolute ``http``/``https`` URL Credstack takes, or None."""
     if len(url) > MAX_URL:
         return f"the URL is {len(url):,} characters; at most {MAX_URL:,}"
-    if any(char.isspace() or unicodedata.category(char) == "Cc" for char in url):
+    if _BLANK_OR_CONTROL.search(url):
         return f"{quoted(url)} is not an http(s) URL: it contains a blank or a control character"
     try:
         parts = urlsplit(url)
