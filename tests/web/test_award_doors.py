@@ -13,7 +13,6 @@ issuer made on the command line and an award correction.
 from __future__ import annotations
 
 import html
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from credstack.services.achievements import lifecycle as achievements
 from credstack.services.context import ServiceContext
 from credstack.settings import load_settings
 from credstack.store.models import Award, Organization, User
+from fresh_home import fresh_home
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "micro-credential.yaml"
 GOOD = {"email": "ada@example.org", "name": "Ada Lovelace"}
@@ -82,9 +82,8 @@ BAD_ADDRESSES = [
 
 @dataclass
 class Doors:
-    """One deployment: the CLI's home and database, and the app serving the same database."""
+    """One deployment: the CLI's database, and the app serving the same database."""
 
-    home: Path
     engine: Engine
     achievement_id: str
     award_id: str
@@ -102,17 +101,8 @@ def doors(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Doors]:
     """``credstack init``, then an owner, an organisation and a published achievement."""
-    with pytest.MonkeyPatch.context() as env:
-        for name in list(os.environ):
-            if name.startswith("CREDSTACK_") and name != "CREDSTACK_TEST_DATABASE_URL":
-                env.delenv(name)
-        home = tmp_path_factory.mktemp("doors") / "home"
-        env.setenv("CREDSTACK_HOME", str(home))
-        schemas = schema = None
-        if request.param == "postgresql":
-            schemas = request.getfixturevalue("postgres_schemas")
-            schema = schemas.create("doors")
-            env.setenv("CREDSTACK_DATABASE_URL", schemas.url_for(schema))
+    home = tmp_path_factory.mktemp("doors") / "home"
+    with pytest.MonkeyPatch.context() as env, fresh_home(request, env, home, "doors"):
         assert main(["init"]) == 0
         settings = load_settings()
         app = create_app(settings)
@@ -140,7 +130,6 @@ def doors(
         issued = api.post("/api/v1/awards", json={"achievement_id": achievement_id, **GOOD})
         assert issued.status_code == 201, issued.text
         yield Doors(
-            home=home,
             engine=engine,
             achievement_id=achievement_id,
             award_id=issued.json()["id"],
@@ -149,8 +138,6 @@ def doors(
             api=api,
         )
         engine.dispose()
-        if schemas is not None and schema is not None:
-            schemas.drop(schema)
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
@@ -167,7 +154,12 @@ def error_under(page: str, field: str) -> str:
 
 
 def _options(award: dict[str, str]) -> list[str]:
-    return [part for name, value in award.items() for part in (f"--{name}", value)]
+    """``--external-id S-1 --email …``: the fields as command-line options."""
+    return [part for name, value in award.items() for part in (option(name), value)]
+
+
+def option(field: str) -> str:
+    return "--" + field.replace("_", "-")
 
 
 @pytest.mark.parametrize(("field", "change", "message"), BAD_AWARDS)
@@ -183,7 +175,7 @@ def test_the_command_line_refuses_it_naming_the_option(
         capsys, "award", "create", "--achievement", doors.achievement_id, *_options(GOOD | change)
     )
     assert code == 2
-    assert f"--{field}: {message}" in err
+    assert f"{option(field)}: {message}" in err
     assert doors.awards() == before
 
 
@@ -261,3 +253,38 @@ def test_other_doors_that_take_an_address_refuse_it_too(
     assert code == 1
     assert "email: " in err and reason in err
     assert doors.awards() == before
+
+
+def test_a_good_award_with_every_field_passes_every_door(
+    doors: Doors, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    full = GOOD | {
+        "evidence": "https://portfolio.example/ada",
+        "narrative": "Built an analytical engine.",
+        "result": "Distinction",
+    }
+    dated = {"issued": "2026-03-01", "expires": "2030-03-01T00:00:00Z"}
+    before = doors.awards()
+
+    code, err = cli(
+        capsys, "award", "create", "--achievement", doors.achievement_id,
+        *_options(full | dated | {"external_id": "cli"}),
+    )  # fmt: skip
+    assert code == 0, err
+
+    columns = [*full, *dated, "external_id"]
+    row = [*full.values(), *dated.values(), "csv"]
+    csv_file = tmp_path / "good.csv"
+    csv_file.write_text(",".join(columns) + "\n" + ",".join(row) + "\n", encoding="utf-8")
+    code, err = cli(capsys, "award", "bulk", "--achievement", doors.achievement_id, str(csv_file))
+    assert code == 0, err
+
+    body = {"achievement_id": doors.achievement_id, **full, **dated, "external_id": "api"}
+    created = doors.api.post("/api/v1/awards", json=body)
+    assert created.status_code == 201, created.text
+    award = doors.api.get(f"/api/v1/awards/{created.json()['id']}").json()
+    assert award["valid_until"].startswith("2030-03-01T00:00:00")
+
+    response = post_form(doors.web, doors.awards_url, full | {"external_id": "web"})
+    assert response.status_code == 303, response.text
+    assert doors.awards() == before + 4
