@@ -96,3 +96,14 @@ def test_resend_of_an_unknown_award_says_where_ids_come_from(
 ) -> None:
     with pytest.raises(NotFoundError, match="award list"):
         resend_claim(db, ctx, "no-such-award")
+
+
+def test_resend_to_an_address_stored_before_the_rule_is_refused_with_the_fix(
+    db: Session, ctx: ServiceContext, award: Award
+) -> None:
+    award.recipient_email = "ada@example.org\r\nBcc: eve@evil.example"  # as older versions took it
+    before = db.scalars(select(OutboxEmail)).all()
+    with pytest.raises(ConflictError, match="control character") as refused:
+        resend_claim(db, ctx, award.id)
+    assert f"credstack award correct {award.id} --email" in refused.value.message
+    assert db.scalars(select(OutboxEmail)).all() == before

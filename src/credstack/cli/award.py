@@ -66,32 +66,31 @@ def create_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Issue one signed credential and print its id and public URL."""
+    from dataclasses import asdict
+
     from credstack.cli.unit_of_work import unit_of_work
-    from credstack.core.award_csv import parse_row
+    from credstack.core.award_request import AwardInput, check_award
     from credstack.core.errors import InputError
     from credstack.services.issuing.awards import award_url, issue_award
 
-    # the same rules as a CSV row, so both ways of issuing accept the same input
-    cells = {"email": email, "name": name, "external_id": external_id, "evidence": evidence or ""}
-    cells |= {"narrative": narrative or "", "result": result or ""}
-    cells |= {"issued": issued or "", "expires": expires or ""}
-    checked, problems = parse_row(list(cells), list(cells.values()), 0, now=datetime.now(UTC))
+    award = AwardInput(
+        email=email,
+        name=name,
+        external_id=external_id,
+        evidence=evidence,
+        narrative=narrative,
+        result=result,
+        issued=issued,
+        expires=expires,
+    )
+    # the rules every door shares, checked before the database is opened; the problem is
+    # named by its option, as a command line names it
+    checked, problems = check_award(award, now=datetime.now(UTC))
     if checked is None:
-        raise InputError(f"--{problems[0].column.replace('_', '-')}: {problems[0].message}")
+        named = [f"--{problem.field.replace('_', '-')}: {problem.message}" for problem in problems]
+        raise InputError("; ".join(named))
     with unit_of_work() as (session, ctx):
-        outcome = issue_award(
-            session,
-            ctx,
-            achievement_id=achievement,
-            email=checked.email,
-            name=checked.name,
-            external_id=checked.external_id,
-            evidence=checked.evidence,
-            narrative=checked.narrative,
-            result=checked.result,
-            issued=checked.issued,
-            expires=checked.expires,
-        )
+        outcome = issue_award(session, ctx, achievement_id=achievement, **asdict(award))
         row = {
             "id": outcome.award.id,
             "url": award_url(ctx, outcome.award),

@@ -159,10 +159,11 @@ def outbox_send_command(
                 }
             )
         )
-    elif not report.over_smtp:
-        typer.echo(f"{_emails(report.written)} written to {report.destination}")
     else:
-        typer.echo(f"{_emails(report.sent)} sent through {report.destination}")
+        if not report.over_smtp:
+            typer.echo(f"{_emails(report.written)} written to {report.destination}")
+        else:
+            typer.echo(f"{_emails(report.sent)} sent through {report.destination}")
         if report.failed:
             typer.echo(
                 f"{_emails(report.failed)} failed; see 'credstack outbox list' for why "

@@ -7,6 +7,14 @@ here, so the core stays free of HTTP).
 
 from __future__ import annotations
 
+#: longest piece of user input a message repeats
+_QUOTED = 80
+
+
+def quoted(text: str) -> str:
+    """User input as a message shows it: quoted, escaped (a CR LF reads ``\\r\\n``), cut short."""
+    return repr(text) if len(text) <= _QUOTED else repr(text[:_QUOTED]) + "…"
+
 
 class CredstackError(Exception):
     """Base of every error Credstack raises on purpose."""

@@ -8,7 +8,7 @@ counts and row errors (``services.issuing.bulk_jobs``).
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,6 +29,7 @@ from credstack.api.auth import ActingContext, ApiPrincipal, require_on
 from credstack.api.dependencies import DbSession
 from credstack.api.pagination import DEFAULT_LIMIT, Cursor, Limit, page
 from credstack.api.routes.v1_achievements import owned_achievement
+from credstack.core.award_request import AwardInput
 from credstack.core.errors import NotFoundError
 from credstack.services.accounts import authz
 from credstack.services.accounts.authz import Action
@@ -45,15 +46,11 @@ MAX_CSV_BYTES = 50 * 1024 * 1024
 _CHUNK = 1024 * 1024
 
 
-class AwardIn(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class AwardIn(AwardInput):
+    """The award fields every door takes (checked by the issuing service), and for what."""
+
     achievement_id: str
-    email: str
-    name: str
-    external_id: str = ""
-    evidence: str | None = None
-    narrative: str | None = None
-    result: str | None = None
-    expires: datetime | None = None
 
 
 class RevokeIn(BaseModel):
@@ -104,7 +101,7 @@ def create_award(
     body: AwardIn, session: DbSession, principal: ApiPrincipal, ctx: ActingContext
 ) -> dict[str, Any]:
     owned_achievement(session, principal, body.achievement_id, Action.AWARD)
-    outcome = awards.issue_award(session, ctx, **body.model_dump())
+    outcome = awards.issue_award(session, ctx, **asdict(body))
     award = outcome.award
     return {"id": award.id, "url": awards.award_url(ctx, award), "state": str(award.state)} | {
         "created": outcome.created

@@ -13,14 +13,15 @@ import base64
 import functools
 import hashlib
 import hmac
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from credstack.core.email_address import address_problem
 from credstack.core.errors import AuthenticationError, ConflictError, ValidationError
+from credstack.core.identity import normalize_email
 from credstack.services import audit
 from credstack.services.context import ServiceContext
 from credstack.store.models import Member, Organization, Role, User
@@ -33,7 +34,6 @@ SCRYPT_R = 8
 SCRYPT_P = 1
 _SALT_BYTES = 16
 _HASH_BYTES = 32
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 SIGN_IN_FAILED = "the e-mail address or the password is not right"
 
 
@@ -64,7 +64,7 @@ class Principal:
 
 def normalise_email(email: str) -> str:
     """E-mail addresses are compared lower-cased and without surrounding blanks."""
-    return email.strip().lower()
+    return normalize_email(email)
 
 
 def hash_password(password: str, salt: bytes) -> str:
@@ -93,8 +93,9 @@ def sign_up(session: Session, ctx: ServiceContext, *, email: str, name: str, pas
     address = normalise_email(email)
     display_name = name.strip()
     problems: list[str] = []
-    if not _EMAIL.fullmatch(address) or len(address) > 320:
-        problems.append(f"email: {email.strip()!r} is not an e-mail address")
+    email_problem = address_problem(address)
+    if email_problem is not None:
+        problems.append(f"email: {email_problem}")
     if not display_name:
         problems.append("name: must not be empty")
     elif len(display_name) > 200:

@@ -6,6 +6,8 @@ bulk inserts), so ``award bulk`` spends its time signing, not waiting on the dat
 
 Rules (architecture §2, issue 4):
 
+* the award passes the one rule set every door shares
+  (:func:`credstack.core.award_request.check_award`) before anything is read or signed;
 * only a *published* achievement version is awarded; the credential embeds its OB 3.0
   JSON exactly as published;
 * idempotent on (achievement lineage, e-mail, external id): asking again returns the
@@ -27,7 +29,7 @@ import base64
 import json
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -35,9 +37,9 @@ from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from credstack.core.achievement import AchievementDefinition, expiry_for
+from credstack.core.award_request import AwardInput, AwardRequest, require_award
 from credstack.core.credential import build_achievement_credential
 from credstack.core.errors import ConfigurationError, ConflictError, InputError
-from credstack.core.identity import normalize_email
 from credstack.core.keys import Ed25519KeyPair
 from credstack.core.proofs import sign_data_integrity
 from credstack.core.status_list import status_list_entry
@@ -58,21 +60,6 @@ from credstack.store.models import (
 
 #: signs unsigned credentials (all with the same key and ``created``), in order
 SignMany = Callable[[Sequence[dict[str, Any]], Signer, datetime], list[dict[str, Any]]]
-
-
-@dataclass(frozen=True)
-class AwardRequest:
-    """What one award needs from the caller (a CLI option set or a CSV row)."""
-
-    email: str
-    name: str
-    external_id: str = ""
-    evidence: str | None = None
-    narrative: str | None = None
-    result: str | None = None
-    issued: datetime | None = None
-    expires: datetime | None = None
-    subject_did: str | None = None
 
 
 @dataclass(frozen=True)
@@ -165,13 +152,16 @@ def issue_award(
     evidence: str | None = None,
     narrative: str | None = None,
     result: str | None = None,
-    issued: datetime | None = None,
-    expires: datetime | None = None,
+    issued: datetime | str | None = None,
+    expires: datetime | str | None = None,
     subject_did: str | None = None,
 ) -> IssueResult:
-    """Issue one award (or return the one already issued for the same learner and id)."""
-    issuance = prepare_issuance(session, ctx, achievement_id)
-    request = AwardRequest(
+    """Issue one award (or return the one already issued for the same learner and id).
+
+    Raises :class:`ValidationError` listing every field that breaks the award rules
+    (``"email: ..."``), before the achievement is even looked at.
+    """
+    given = AwardInput(
         email=email,
         name=name,
         external_id=external_id,
@@ -180,8 +170,9 @@ def issue_award(
         result=result,
         issued=issued,
         expires=expires,
-        subject_did=subject_did,
     )
+    request = replace(require_award(given, now=ctx.now()), subject_did=subject_did or None)
+    issuance = prepare_issuance(session, ctx, achievement_id)
     outcome = issue_batch(session, ctx, issuance, [request])
     award = session.get(Award, outcome.award_ids[0])
     assert award is not None  # inserted or found by this very batch
@@ -198,13 +189,14 @@ def issue_batch(
 ) -> BatchResult:
     """Issue every request not issued before, with a fixed number of statements.
 
-    Requests naming the same (e-mail, external id) twice get the same award.
+    The requests were checked by :func:`credstack.core.award_request.check_award` (a CSV
+    row, a correction, the demo); requests naming the same (e-mail, external id) twice
+    get the same award.
     """
-    cleaned = [_cleaned(request) for request in requests]
-    keys = [(request.email, request.external_id) for request in cleaned]
+    keys = [(request.email, request.external_id) for request in requests]
     existing = _existing_awards(session, issuance.lineage_id, keys)
     to_issue: dict[tuple[str, str], AwardRequest] = {}
-    for key, request in zip(keys, cleaned, strict=True):
+    for key, request in zip(keys, requests, strict=True):
         if key not in existing and key not in to_issue:
             to_issue[key] = request
     new_ids = _issue_new(session, ctx, issuance, list(to_issue.values()), sign) if to_issue else {}
@@ -220,26 +212,6 @@ def issue_batch(
             award_ids.append(existing.get(key) or new_ids[key])
             created.append(False)
     return BatchResult(award_ids=award_ids, created=created)
-
-
-def _cleaned(request: AwardRequest) -> AwardRequest:
-    name = " ".join(request.name.split())
-    email = normalize_email(request.email)
-    if not email or "@" not in email:
-        raise InputError(f"{request.email!r} is not an e-mail address")
-    if not name:
-        raise InputError("the learner's name is empty: give the name to print on the credential")
-    return AwardRequest(
-        email=email,
-        name=name,
-        external_id=request.external_id.strip(),
-        evidence=request.evidence or None,
-        narrative=request.narrative or None,
-        result=request.result or None,
-        issued=request.issued,
-        expires=request.expires,
-        subject_did=request.subject_did or None,
-    )
 
 
 def _existing_awards(

@@ -24,10 +24,10 @@ from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
-from credstack.core.award_csv import AwardRow, RowProblem, check_header, parse_row, row_key
+from credstack.core.award_csv import RowProblem, check_header, parse_row, row_key
+from credstack.core.award_request import AwardRequest
 from credstack.services.context import ServiceContext
 from credstack.services.issuing.awards import (
-    AwardRequest,
     Issuance,
     SignMany,
     issue_batch,
@@ -148,7 +148,7 @@ def validate_csv(stream: BinaryIO, *, now: datetime) -> ValidationSummary:
     return summary
 
 
-def _valid_rows(path: Path, bad_lines: set[int], now: datetime) -> Iterator[AwardRow]:
+def _valid_rows(path: Path, bad_lines: set[int], now: datetime) -> Iterator[AwardRequest]:
     """The second pass: the rows the first pass found valid, in file order."""
     ignored: list[RowProblem] = []  # already reported by the first pass
     with path.open("rb") as stream:
@@ -158,19 +158,6 @@ def _valid_rows(path: Path, bad_lines: set[int], now: datetime) -> Iterator[Awar
             row, _problems = parse_row(header, fields, line, now=now)
             if row is not None:
                 yield row
-
-
-def _request(row: AwardRow) -> AwardRequest:
-    return AwardRequest(
-        email=row.email,
-        name=row.name,
-        external_id=row.external_id,
-        evidence=row.evidence,
-        narrative=row.narrative,
-        result=row.result,
-        issued=row.issued,
-        expires=row.expires,
-    )
 
 
 def issue_csv(
@@ -223,7 +210,7 @@ def _issue_rows(
     session: Session,
     ctx: ServiceContext,
     issuance: Issuance,
-    rows: Iterator[AwardRow],
+    rows: Iterator[AwardRequest],
     *,
     total: int,
     batch_size: int,
@@ -249,7 +236,7 @@ def _issue_rows(
             progress(done, total)
 
     for row in rows:
-        batch.append(_request(row))
+        batch.append(row)
         if len(batch) >= batch_size:
             flush()
     if batch:

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from credstack.core.email_address import address_problem
 from credstack.core.errors import ConflictError, NotFoundError
 from credstack.services import audit
 from credstack.services.context import ServiceContext
@@ -106,6 +107,12 @@ def resend_claim(session: Session, ctx: ServiceContext, award_id: str) -> ClaimL
 
     award = get_award(session, award_id)
     _check_claimable(award)
+    problem = address_problem(award.recipient_email)
+    if problem is not None:  # stored before every door checked addresses
+        raise ConflictError(
+            f"award {award.id} cannot be e-mailed: {problem}; correct it first "
+            f"('credstack award correct {award.id} --email ADDRESS')"
+        )
     link = queue_claim_email(session, ctx, award)
     audit.record(
         session,

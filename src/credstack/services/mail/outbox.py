@@ -30,6 +30,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from credstack.core.email_address import address_problem
 from credstack.core.errors import ConfigurationError
 from credstack.services.context import ServiceContext
 from credstack.services.learners.claims import ClaimLink, hash_token, mint_claim_link
@@ -274,28 +275,47 @@ def deliver_pending(
         return DeliveryReport(
             sent=sent, written=0, failed=failed, destination=smtp.display, over_smtp=True
         )
-    written = _write_all(emails, ctx)
+    written, failed = _write_all(emails, ctx)
     session.flush()
     return DeliveryReport(
-        sent=0, written=written, failed=0, destination=str(ctx.outbox_dir), over_smtp=False
+        sent=0, written=written, failed=failed, destination=str(ctx.outbox_dir), over_smtp=False
     )
 
 
-def _write_all(emails: Sequence[OutboxEmail], ctx: ServiceContext) -> int:
+def _bad_recipient(email: OutboxEmail) -> bool:
+    """True, with the reason recorded, when the row's address breaks the address rule.
+
+    Rows queued before every door checked addresses may hold a CR LF and a ``Bcc:`` or a
+    list: such a message is never sent (nor written), the others still are.
+    """
+    problem = address_problem(email.to_address)
+    if problem is None:
+        return False
+    email.attempts += 1
+    email.last_error = f"not sent: the recipient {problem}"[:_MAX_ERROR_LENGTH]
+    return True
+
+
+def _write_all(emails: Sequence[OutboxEmail], ctx: ServiceContext) -> tuple[int, int]:
+    """(written, refused for a bad recipient)."""
     folder = ctx.outbox_dir
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigurationError(f"cannot create the outbox folder {folder}: {exc}") from None
     sender = default_sender(ctx)
+    written = 0
     for email in emails:
+        if _bad_recipient(email):
+            continue
+        written += 1
         message = build_message(email, sender=sender)
         path = folder / eml_name(email)
         path.write_bytes(message.as_bytes())
         email.attempts += 1
         email.sent_at = ctx.now()
         email.last_error = None
-    return len(emails)
+    return written, len(emails) - written
 
 
 def eml_name(email: OutboxEmail) -> str:
@@ -332,6 +352,9 @@ def _send_all(
     sent = failed = 0
     try:
         for email in emails:
+            if _bad_recipient(email):
+                failed += 1
+                continue
             email.attempts += 1
             try:
                 if client is None:

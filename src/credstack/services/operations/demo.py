@@ -22,13 +22,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from credstack.core.achievement import definition_from_mapping
+from credstack.core.award_request import AwardInput, require_award
 from credstack.core.errors import ConflictError
 from credstack.services.accounts import authz
 from credstack.services.accounts import users as accounts
 from credstack.services.accounts.users import Principal
 from credstack.services.achievements import lifecycle as achievements
 from credstack.services.context import ServiceContext
-from credstack.services.issuing.awards import AwardRequest, issue_batch, prepare_issuance
+from credstack.services.issuing.awards import issue_batch, prepare_issuance
 from credstack.services.operations.demo_catalogue import ISSUERS, LEARNERS, REVOKED
 from credstack.services.revocation import revoke as revocation
 from credstack.store.models import Award, AwardState, Learner, LearnerEmail, Organization, User
@@ -161,7 +162,10 @@ def _issue_awards(
     for number, (name, achievement_id) in enumerate(achievement_ids.items()):
         earners = [learner for learner in LEARNERS if name in learner.earned]
         issued = _issue_date(now, number)
-        requests = [AwardRequest(email=e.email, name=e.name, issued=issued) for e in earners]
+        requests = [
+            require_award(AwardInput(email=e.email, name=e.name, issued=issued), now=now)
+            for e in earners
+        ]
         batch = issue_batch(session, ctx, prepare_issuance(session, ctx, achievement_id), requests)
         for earner, award_id in zip(earners, batch.award_ids, strict=True):
             result[(earner.email, name)] = award_id

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from credstack.core.award_request import AwardInput, require_award
 from credstack.core.errors import ConflictError, NotFoundError, ValidationError
 from credstack.services import audit
 from credstack.services.achievements.lifecycle import current_published
 from credstack.services.context import ServiceContext
 from credstack.services.issuers.keys import Signer
 from credstack.services.issuing.awards import (
-    AwardRequest,
     SignMany,
     award_url,
     issue_batch,
@@ -161,9 +162,18 @@ def correct(
     }
     if not changed:
         raise ValidationError("nothing to correct: give a different --name and/or --email")
-    credential = json.loads(old.credential)
+    carried = _carried_over(json.loads(old.credential))
+    subject_did = carried.pop("subject_did")
+    award = AwardInput(
+        email=new_email,
+        name=new_name,
+        external_id=old.external_id,
+        issued=old.valid_from,
+        expires=old.valid_until,
+        **carried,
+    )
+    request = replace(require_award(award, now=ctx.now()), subject_did=subject_did)
     achievement_id = _awardable_version(session, old)
-    old_external_id = old.external_id
     _mark_revoked(session, ctx, old, CORRECTED_REASON)
     old.external_id = f"corrected:{old.id}"  # frees (lineage, e-mail, external id)
     if old.status_list_id is not None:
@@ -171,14 +181,6 @@ def correct(
     session.flush()
 
     issuance = prepare_issuance(session, ctx, achievement_id)
-    request = AwardRequest(
-        email=new_email,
-        name=new_name,
-        external_id=old_external_id,
-        issued=old.valid_from,
-        expires=old.valid_until,
-        **_carried_over(credential),
-    )
     old_url = award_url(ctx, old)
     outcome = issue_batch(session, ctx, issuance, [request], sign=_naming_the_old(old_url))
     new = session.get(Award, outcome.award_ids[0])
