@@ -22,11 +22,13 @@ from credstack.api.problems import install_problem_handlers
 from credstack.settings import Settings
 from credstack.store.engine import create_database_engine, session_factory
 from credstack.web.rendering import STATIC_DIR
+from credstack.web.security_headers import SecurityHeadersMiddleware
 from credstack.web.sessions import install_sessions
 
 #: modules whose ``router`` is mounted, in order (add one line per router)
 ROUTER_MODULES: tuple[str, ...] = (
     "credstack.api.health",
+    "credstack.api.docs",
     "credstack.api.routes.issuers",
     "credstack.api.routes.achievements",
     "credstack.web.routes.credential_page",
@@ -72,7 +74,7 @@ def create_app(
         title="Credstack",
         version=__version__,
         description="Issue, stack, share and verify Open Badges 3.0 micro-credentials.",
-        docs_url="/api/docs",
+        docs_url=None,  # credstack.api.docs serves it from vendored files (no CDN)
         openapi_url="/api/openapi.json",
         redoc_url=None,
         lifespan=lifespan,
@@ -88,4 +90,6 @@ def create_app(
             raise TypeError(f"{module_name}.router is not a FastAPI APIRouter")
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # added last, so it is the outermost: every answer of the layers inside gets the headers
+    app.add_middleware(SecurityHeadersMiddleware, base_url=settings.base_url)
     return app
