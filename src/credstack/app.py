@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from credstack import __version__
 from credstack.api.problems import install_problem_handlers
+from credstack.database_unavailable import install_database_unavailable
 from credstack.settings import Settings
 from credstack.store.engine import create_database_engine, session_factory
 from credstack.web.rendering import STATIC_DIR
@@ -83,6 +84,7 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = sessions or session_factory(engine)
     install_problem_handlers(app)
+    install_database_unavailable(app)
     install_sessions(app)
     for module_name in ROUTER_MODULES:
         router = importlib.import_module(module_name).router
