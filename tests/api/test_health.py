@@ -15,7 +15,6 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 from v1_world import make_user, session_client
 
-from conftest import TestDatabase
 from credstack.app import create_app
 from credstack.services.operations.database import write_problem
 from credstack.settings import Settings
@@ -62,31 +61,31 @@ def test_api_docs_are_served_under_api(app: FastAPI) -> None:
     assert "/healthz" in response.json()["paths"]
 
 
-def read_only_engine(database: TestDatabase) -> Engine:
+def read_only_engine(engine: Engine) -> Engine:
     """The test database opened so that every write is refused by the database itself.
 
     SQLite: the file through a ``mode=ro`` URI (root ignores chmod, the URI it cannot).
     PostgreSQL: every session in read-only transaction mode, as on a standby.
     """
-    if database.backend == "sqlite":
-        path = sqlite_path(database.url)
-        return create_database_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
-    engine = create_database_engine(database.url)
+    url = engine.url.render_as_string(hide_password=False)
+    if engine.dialect.name == "sqlite":
+        return create_database_engine(f"sqlite:///file:{sqlite_path(url)}?mode=ro&uri=true")
+    read_only = create_database_engine(url)
 
-    @event.listens_for(engine, "connect")
+    @event.listens_for(read_only, "connect")
     def _read_only(dbapi_connection: Any, _record: Any) -> None:
         with dbapi_connection.cursor() as cursor:
             cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
         dbapi_connection.commit()
 
-    return engine
+    return read_only
 
 
 @pytest.fixture
-def read_only_app(database: TestDatabase, settings: Settings) -> Iterator[FastAPI]:
-    engine = read_only_engine(database)
-    yield create_app(settings, engine=engine)
-    engine.dispose()
+def read_only_app(engine: Engine, settings: Settings) -> Iterator[FastAPI]:
+    read_only = read_only_engine(engine)
+    yield create_app(settings, engine=read_only)
+    read_only.dispose()
 
 
 def test_healthz_reports_a_database_that_cannot_write(read_only_app: FastAPI) -> None:
