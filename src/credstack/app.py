@@ -19,10 +19,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from credstack import __version__
 from credstack.api.problems import install_problem_handlers
+from credstack.api.routes import v1_achievements, v1_awards
+from credstack.core.image_data import MAX_IMAGE_BYTES
+from credstack.core.inputs import MAX_INPUT_BYTES
 from credstack.database_unavailable import install_database_unavailable
 from credstack.settings import Settings
 from credstack.store.engine import create_database_engine, session_factory
+from credstack.web.body_limits import MULTIPART_ALLOWANCE, BodyLimit, BodyLimitMiddleware
 from credstack.web.rendering import STATIC_DIR
+from credstack.web.routes import achievements as web_achievements
+from credstack.web.routes import awards as web_awards
 from credstack.web.security_headers import SecurityHeadersMiddleware
 from credstack.web.sessions import install_sessions
 
@@ -49,6 +55,35 @@ ROUTER_MODULES: tuple[str, ...] = (
     "credstack.api.routes.v1_credentials",
     "credstack.api.routes.v1_verify",
 )
+
+
+def body_limits() -> tuple[BodyLimit, ...]:
+    """The routes whose bodies may exceed the default 256 KB: uploads, each its own limit.
+
+    Each limit is the route's own documented one plus room for multipart framing and the
+    other fields, so the route still answers a file just over it with its own message.
+    """
+    room = MULTIPART_ALLOWANCE
+    return (
+        BodyLimit(
+            r"/dashboard/[^/]+/achievements/[^/]+/awards/bulk",
+            web_awards.MAX_CSV_BYTES + room,
+            "the CSV file",
+        ),
+        BodyLimit(r"/api/v1/awards/bulk", v1_awards.MAX_CSV_BYTES + room, "the CSV file"),
+        BodyLimit(r"/verify|/api/v1/verify", MAX_INPUT_BYTES + room, "the credential"),
+        BodyLimit(
+            r"/dashboard/[^/]+/achievements/(new|[^/]+/edit)",
+            web_achievements.MAX_BADGE_BYTES + room,
+            "the achievement form with its image",
+        ),
+        BodyLimit(r"/organizations/new", MAX_IMAGE_BYTES + room, "the form with its logo"),
+        BodyLimit(
+            r"/api/v1/organizations/[^/]+/achievements|/api/v1/achievements/[^/]+",
+            v1_achievements.MAX_DEFINITION_BYTES + room,
+            "the achievement definition",
+        ),
+    )
 
 
 def create_app(
@@ -92,6 +127,8 @@ def create_app(
             raise TypeError(f"{module_name}.router is not a FastAPI APIRouter")
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # outside the session/CSRF middleware: a body is limited before anything buffers it
+    app.add_middleware(BodyLimitMiddleware, limits=body_limits())
     # added last, so it is the outermost: every answer of the layers inside gets the headers
     app.add_middleware(SecurityHeadersMiddleware, base_url=settings.base_url)
     return app

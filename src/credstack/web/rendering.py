@@ -118,6 +118,19 @@ def error_page(
     )
 
 
+def standalone_error_page(status_code: int, title: str, message: str) -> HTMLResponse:
+    """The error page without a request session, for middleware that answers first.
+
+    The body-limit check refuses a request before the session middleware has read its
+    cookie; the page then shows the signed-out header (which needs no CSRF token).
+    """
+    page = environment.get_template("error.html").render(
+        csrf_field=CSRF_FIELD, csrf_token="", flashes=[], user=None, errors={},
+        title=title, message=message,
+    )  # fmt: skip
+    return HTMLResponse(page, status_code=status_code)
+
+
 def sign_in_first(request: Request) -> RedirectResponse:
     """Send a signed-out visitor to the sign-in form, coming back here afterwards."""
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
