@@ -16,17 +16,12 @@ from sqlalchemy.exc import DBAPIError
 
 from credstack.api.problems import problem
 from credstack.store.write_errors import cannot_write_reason
+from credstack.web.body_limits import wants_html
 from credstack.web.rendering import error_page
 
 TITLE = "The database cannot write now"
 #: seconds a client should wait before trying again (an operator has to act first)
 RETRY_AFTER = "60"
-
-
-def wants_html(request: Request) -> bool:
-    """A page request from a browser (not the API, not a client asking for JSON)."""
-    accept = request.headers.get("accept", "")
-    return "text/html" in accept and not request.url.path.startswith("/api/")
 
 
 async def _database_error(request: Request, exc: Exception) -> Response:
@@ -38,7 +33,7 @@ async def _database_error(request: Request, exc: Exception) -> Response:
         "try again once the operator has fixed it (see /healthz)"
     )
     response: Response
-    if wants_html(request):
+    if wants_html(request.scope):
         message = (
             f"Nothing was saved: {reason}. Please try again later; "
             "the operator has to fix the database first."

@@ -115,7 +115,7 @@ def too_large(scope: Scope, limit: BodyLimit) -> Response:
     """The 413 answer: a problem for the API and JSON clients, a page for browsers."""
     detail = limit.detail
     headers = {"Connection": "close"}
-    if _wants_html(scope):
+    if wants_html(scope):
         page = standalone_error_page(413, "Too large", detail[:1].upper() + detail[1:] + ".")
         page.headers.update(headers)
         return page
@@ -141,7 +141,8 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-def _wants_html(scope: Scope) -> bool:
+def wants_html(scope: Scope) -> bool:
+    """A page request from a browser (not the API, not a client asking for JSON)."""
     if scope["path"].startswith("/api/"):
         return False
     accept = next((v for n, v in scope["headers"] if n.lower() == b"accept"), b"")
