@@ -145,3 +145,20 @@ def test_the_write_probe_changes_nothing(engine: Engine) -> None:
     assert write_problem(engine) is None
     with engine.connect() as connection:
         assert current_revision(connection) == head_revision()
+
+
+def test_healthz_reports_a_full_disk_under_sqlite(
+    app: FastAPI, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk is a system edge: its free space is faked, the rest is real."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the free-space check is SQLite's (PostgreSQL reports its own disk)")
+    import shutil
+
+    full = shutil._ntuple_diskusage(10**9, 10**9 - 4096, 4096)
+    monkeypatch.setattr(shutil, "disk_usage", lambda _path: full)
+    with TestClient(app) as client:
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unwritable"
+    assert "has only 4,096 bytes free" in response.json()["detail"]
