@@ -21,20 +21,30 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from credstack import __version__
 from credstack.api import problems
+from credstack.api.routes import v1_achievements, v1_awards
+from credstack.core.image_data import MAX_IMAGE_BYTES
+from credstack.core.inputs import MAX_INPUT_BYTES
 from credstack.settings import Settings
 from credstack.store.engine import create_database_engine, session_factory
+from credstack.store.write_errors import cannot_write_reason
+from credstack.web.body_limits import MULTIPART_ALLOWANCE, BodyLimit, BodyLimitMiddleware
 from credstack.web.errors import error_response, refusal_response
 from credstack.web.negotiation import answers_with_page
 from credstack.web.rendering import STATIC_DIR
+from credstack.web.routes import achievements as web_achievements
+from credstack.web.routes import awards as web_awards
+from credstack.web.security_headers import SecurityHeadersMiddleware
 from credstack.web.sessions import install_sessions
 
 #: modules whose ``router`` is mounted, in order (add one line per router)
 ROUTER_MODULES: tuple[str, ...] = (
     "credstack.api.health",
+    "credstack.api.docs",
     "credstack.api.routes.issuers",
     "credstack.api.routes.achievements",
     "credstack.web.routes.credential_page",
@@ -54,6 +64,35 @@ ROUTER_MODULES: tuple[str, ...] = (
     "credstack.api.routes.v1_credentials",
     "credstack.api.routes.v1_verify",
 )
+
+
+def body_limits() -> tuple[BodyLimit, ...]:
+    """The routes whose bodies may exceed the default 256 KB: uploads, each its own limit.
+
+    Each limit is the route's own documented one plus room for multipart framing and the
+    other fields, so the route still answers a file just over it with its own message.
+    """
+    room = MULTIPART_ALLOWANCE
+    return (
+        BodyLimit(
+            r"/dashboard/[^/]+/achievements/[^/]+/awards/bulk",
+            web_awards.MAX_CSV_BYTES + room,
+            "the CSV file",
+        ),
+        BodyLimit(r"/api/v1/awards/bulk", v1_awards.MAX_CSV_BYTES + room, "the CSV file"),
+        BodyLimit(r"/verify|/api/v1/verify", MAX_INPUT_BYTES + room, "the credential"),
+        BodyLimit(
+            r"/dashboard/[^/]+/achievements/(new|[^/]+/edit)",
+            web_achievements.MAX_BADGE_BYTES + room,
+            "the achievement form with its image",
+        ),
+        BodyLimit(r"/organizations/new", MAX_IMAGE_BYTES + room, "the form with its logo"),
+        BodyLimit(
+            r"/api/v1/organizations/[^/]+/achievements|/api/v1/achievements/[^/]+",
+            v1_achievements.MAX_DEFINITION_BYTES + room,
+            "the achievement definition",
+        ),
+    )
 
 
 def create_app(
@@ -80,7 +119,7 @@ def create_app(
         title="Credstack",
         version=__version__,
         description="Issue, stack, share and verify Open Badges 3.0 micro-credentials.",
-        docs_url="/api/docs",
+        docs_url=None,  # credstack.api.docs serves it from vendored files (no CDN)
         openapi_url="/api/openapi.json",
         redoc_url=None,
         lifespan=lifespan,
@@ -96,6 +135,10 @@ def create_app(
             raise TypeError(f"{module_name}.router is not a FastAPI APIRouter")
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # outside the session/CSRF middleware: a body is limited before anything buffers it
+    app.add_middleware(BodyLimitMiddleware, limits=body_limits())
+    # added last, so it is the outermost: every answer of the layers inside gets the headers
+    app.add_middleware(SecurityHeadersMiddleware, base_url=settings.base_url)
     return app
 
 
@@ -113,11 +156,21 @@ def answer_error(request: Request, exc: Exception) -> Response:
             described.detail,
             problems=described.problems,
             headers=described.headers,
+            title=described.heading,
         )
     return problems.problem_response(described, request.url.path)
+
+
+def answer_database_error(request: Request, exc: Exception) -> Response:
+    """A write the database refuses (read-only, disk full) as a 503; any other database
+    error goes on to the 500 handler, which logs it (it is a bug, not a state to wait out)."""
+    if cannot_write_reason(exc) is None:
+        raise exc
+    return answer_error(request, exc)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     """Answer every exception through :func:`answer_error` (a 500 for the unexpected)."""
     for kind in problems.HANDLED:
         app.add_exception_handler(kind, answer_error)
+    app.add_exception_handler(DBAPIError, answer_database_error)

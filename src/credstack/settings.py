@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -33,7 +33,8 @@ def normalise_database_url(url: str) -> str:
 
 
 class Settings(BaseSettings):
-    """Exactly the variables of architecture §6: home, database URL, base URL, secret, SMTP."""
+    """The variables of architecture §6 (home, database URL, base URL, secret, SMTP), plus the
+    status-list lifetime (docs/status-lists.md)."""
 
     model_config = SettingsConfigDict(env_prefix="CREDSTACK_", extra="ignore", frozen=True)
 
@@ -42,6 +43,9 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     secret_key: SecretStr | None = None
     smtp_url: str | None = None
+    #: how long a signed status list counts (``validUntil``), and its ``ttl`` (seconds)
+    status_list_validity_seconds: int = Field(default=86_400, ge=60)
+    status_list_ttl_seconds: int = Field(default=300, ge=1)
 
     @field_validator("home")
     @classmethod
@@ -63,6 +67,17 @@ class Settings(BaseSettings):
         value = value.strip().rstrip("/")
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("status_list_ttl_seconds")
+    @classmethod
+    def _ttl_within_validity(cls, value: int, info: ValidationInfo) -> int:
+        """A list re-signed at half its validity must still outlive one ttl of caching."""
+        validity = info.data.get("status_list_validity_seconds")
+        if isinstance(validity, int) and value * 2 > validity:
+            raise ValueError(
+                f"must be at most half of CREDSTACK_STATUS_LIST_VALIDITY_SECONDS ({validity})"
+            )
         return value
 
     @property

@@ -320,7 +320,7 @@ def test_a_credential_of_a_compromised_did_key_fails_only_its_status_check(
             json.dumps(credential),
             input_name="credential",
             options=VerifyOptions(
-                now=key_ctx.now() + timedelta(days=1),
+                now=key_ctx.now() + timedelta(hours=1),
                 fetch={allocation.list_url: published.encode()}.__getitem__,
             ),
         )

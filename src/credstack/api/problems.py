@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from credstack.core import errors
+from credstack.store.write_errors import cannot_write_reason
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 #: problem ``type`` URIs name the error class (a URN: no host is claimed or fetched)
@@ -88,6 +89,8 @@ class Problem:
     code: str | None = None
     problems: list[str] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    #: the heading a page shows, where the status's own would say too little
+    heading: str | None = None
 
     @property
     def title(self) -> str:
@@ -96,6 +99,10 @@ class Problem:
 
 #: what a client is told about an error we did not raise on purpose (the log has the rest)
 SERVER_ERROR = "something went wrong on our side; the error is logged: try again later"
+#: a write the database refuses (read-only, disk full) is a state to wait out, not a bug
+CANNOT_WRITE_HEADING = "The database cannot write now"
+#: seconds a client should wait before trying again (an operator has to act first)
+CANNOT_WRITE_RETRY_AFTER = "60"
 
 
 def describe(exc: Exception) -> Problem:
@@ -118,6 +125,16 @@ def describe(exc: Exception) -> Problem:
         status = exc.status_code
         detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(status, "Error")
         return Problem(status, detail, headers=dict(exc.headers or {}))
+    reason = cannot_write_reason(exc)
+    if reason is not None:
+        return Problem(
+            503,
+            f"the database cannot write now: {reason}. Nothing was saved; "
+            "try again once the operator has fixed it (see /healthz)",
+            code="database-unwritable",
+            headers={"Retry-After": CANNOT_WRITE_RETRY_AFTER},
+            heading=CANNOT_WRITE_HEADING,
+        )
     return Problem(500, SERVER_ERROR, code="server-error")
 
 

@@ -71,6 +71,7 @@ def serve(
     from credstack.services.context import ServiceContext
     from credstack.services.mail.delivery import MailDelivery
     from credstack.services.operations.database import check_database, unreachable_error
+    from credstack.services.revocation.refresh import status_list_refresher
     from credstack.settings import load_settings
     from credstack.store.engine import create_database_engine
 
@@ -100,9 +101,13 @@ def serve(
     # queued e-mails (claim links) go out while the server runs
     mail = MailDelivery(engine, ServiceContext.from_settings(settings))
     mail.start()
+    # status lists are re-signed before their validUntil passes
+    status_lists = status_list_refresher(engine, ServiceContext.from_settings(settings))
+    status_lists.start()
     try:
         uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="info")
     finally:
+        status_lists.stop()
         mail.stop()
         engine.dispose()
 

@@ -28,8 +28,15 @@ from credstack.core.achievement import (
     parse_definition,
 )
 from credstack.core.badge_image import default_badge_png, default_badge_svg
-from credstack.core.credential import achievement_json
-from credstack.core.errors import ConflictError, NotFoundError, ValidationError
+from credstack.core.canonicalize import canonicalize
+from credstack.core.credential import achievement_json, build_achievement_credential
+from credstack.core.errors import (
+    CanonicalizationError,
+    ConflictError,
+    NotFoundError,
+    ValidationError,
+)
+from credstack.core.image_data import sniff_image_type
 from credstack.services import audit
 from credstack.services.context import ServiceContext
 from credstack.services.issuers.keys import organization_by_slug
@@ -72,9 +79,7 @@ def sniff_image(image: bytes, declared_mime: str | None = None) -> str:
         raise ValidationError(
             f"the achievement image is {len(image):,} bytes; at most {MAX_IMAGE_BYTES:,} allowed"
         )
-    sniffed = next((m for m, magics in IMAGE_TYPES.items() if image.startswith(magics)), None)
-    if sniffed is None and b"<svg" in image[:4096]:
-        sniffed = SVG_MIME
+    sniffed = sniff_image_type(image)
     if sniffed is None:
         raise ValidationError("the achievement image is not a PNG, JPEG or SVG file")
     if declared_mime is not None and declared_mime != sniffed:
@@ -237,6 +242,7 @@ def publish(session: Session, ctx: ServiceContext, achievement_id: str) -> Achie
             )
     now = ctx.now()
     achievement.achievement_json = published_json(ctx, achievement, organization)
+    _check_awardable(ctx, organization, defn.name, achievement.achievement_json)
     achievement.state = AchievementState.PUBLISHED
     achievement.published_at = now
     achievement.updated_at = now
@@ -251,6 +257,33 @@ def publish(session: Session, ctx: ServiceContext, achievement_id: str) -> Achie
         data={"lineage_id": achievement.lineage_id, "version": achievement.version},
     )
     return achievement
+
+
+def _check_awardable(
+    ctx: ServiceContext, organization: Organization, name: str, body: dict[str, Any]
+) -> None:
+    """Refuse to publish what could not be awarded: canonicalize a credential around it.
+
+    Every award canonicalizes the achievement inside its credential; a value that breaks
+    that (an IRI the canonicalizer refuses, an undefined term) would publish and then fail
+    each award. Checking once here, as an award would, keeps that failure at the door.
+    """
+    probe = build_achievement_credential(
+        credential_id=ctx.url("/credentials/publish-check"),
+        issuer=issuer_profile_json(ctx, organization),
+        achievement=body,
+        recipient_email="publish-check@example.invalid",
+        recipient_name="Publish Check",
+        salt="cHVibGlzaC1jaGVjaw",
+        valid_from=ctx.now(),
+    )
+    try:
+        canonicalize(probe)
+    except CanonicalizationError as exc:
+        raise ValidationError(
+            f"cannot publish {name!r}: a credential for it could not be signed ({exc})",
+            [exc.message],
+        ) from None
 
 
 def _pending_draft(session: Session, lineage_id: str) -> Achievement | None:

@@ -23,6 +23,8 @@ from credstack.core.credential import issuer_profile
 from credstack.core.dids import did_key_document, did_web_document, did_web_for
 from credstack.core.email_address import address_problem
 from credstack.core.errors import ConflictError, ValidationError
+from credstack.core.image_data import MAX_IMAGE_BYTES as MAX_IMAGE_BYTES  # re-exported
+from credstack.core.image_data import sniff_image_type
 from credstack.core.user_urls import web_url_problem
 from credstack.services import audit
 from credstack.services.context import ServiceContext
@@ -34,7 +36,6 @@ _LINKEDIN_ID = re.compile(r"[0-9]{1,20}")
 #: images an issuer may use as its logo, and the bytes each format starts with
 IMAGE_TYPES = {"image/png": (b"\x89PNG\r\n\x1a\n",), "image/jpeg": (b"\xff\xd8\xff",)}
 SVG_MIME = "image/svg+xml"
-MAX_IMAGE_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -184,9 +185,7 @@ def _image_problem(image: bytes | None, mime: str | None, problems: list[str]) -
     if len(image) > MAX_IMAGE_BYTES:
         problems.append(f"image: at most {MAX_IMAGE_BYTES:,} bytes (got {len(image):,})")
         return None
-    sniffed = next((m for m, magics in IMAGE_TYPES.items() if image.startswith(magics)), None)
-    if sniffed is None and b"<svg" in image[:4096]:
-        sniffed = SVG_MIME
+    sniffed = sniff_image_type(image)
     if sniffed is None:
         problems.append("image: not a PNG, JPEG or SVG file")
     elif mime is not None and mime != sniffed:

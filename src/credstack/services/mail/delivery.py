@@ -13,12 +13,12 @@ single place when scaling out.
 from __future__ import annotations
 
 import logging
-import threading
 
 from sqlalchemy import Engine
 
 from credstack.services.context import ServiceContext
 from credstack.services.mail.outbox import DeliveryReport, deliver_pending, pending
+from credstack.services.periodic import PeriodicTask
 from credstack.store.engine import SQLITE_BEGIN_IMMEDIATE, session_factory
 
 DEFAULT_INTERVAL_SECONDS = 2.0
@@ -42,44 +42,25 @@ def deliver_once(engine: Engine, ctx: ServiceContext) -> DeliveryReport | None:
     return report
 
 
-class MailDelivery:
-    """A daemon thread delivering queued e-mails every ``interval`` seconds until stopped."""
+class MailDelivery(PeriodicTask):
+    """A daemon thread delivering queued e-mails every ``interval`` seconds until stopped.
+
+    A round that fails is logged and the messages stay queued for the next one.
+    """
 
     def __init__(
         self, engine: Engine, ctx: ServiceContext, interval: float = DEFAULT_INTERVAL_SECONDS
     ) -> None:
-        self._engine = engine
-        self._ctx = ctx
-        self._interval = interval
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="credstack-mail", daemon=True)
+        super().__init__("credstack-mail", lambda: _deliver_and_log(engine, ctx), interval, logger)
 
-    def start(self) -> None:
-        self._thread.start()
 
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Finish the round in progress (if any) and end the thread."""
-        self._stopping.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                report = deliver_once(self._engine, self._ctx)
-            except Exception:  # keep serving: the messages stay queued for the next round
-                logger.exception("delivering queued e-mails failed; trying again shortly")
-            else:
-                if report is not None:
-                    logger.info(
-                        "e-mails: %d sent, %d written, %d failed (%s)",
-                        report.sent,
-                        report.written,
-                        report.failed,
-                        report.destination,
-                    )
-            self._stopping.wait(self._interval)
+def _deliver_and_log(engine: Engine, ctx: ServiceContext) -> None:
+    report = deliver_once(engine, ctx)
+    if report is not None:
+        logger.info(
+            "e-mails: %d sent, %d written, %d failed (%s)",
+            report.sent,
+            report.written,
+            report.failed,
+            report.destination,
+        )
