@@ -29,8 +29,9 @@ from credstack.core.report import CheckStatus
 from credstack.core.schemas import validate_profile
 from credstack.core.verify import VerifyOptions, verify
 from credstack.services.context import ServiceContext
-from credstack.services.issuers.keys import active_signer, compromise_key, rotate_key
+from credstack.services.issuers.keys import active_signer, rotate_key
 from credstack.services.issuers.profiles import create_issuer, issuer_profile_json
+from credstack.services.revocation.key_compromise import compromise_key
 from credstack.settings import Settings
 from credstack.store.models import Organization
 

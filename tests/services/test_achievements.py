@@ -80,11 +80,11 @@ def as_yaml(data: dict[str, Any]) -> str:
 
 
 def credential_around(ctx: ServiceContext, db: Session, slug: str, achievement: Any) -> Any:
-    from credstack.services.issuers.profiles import get_issuer
+    from credstack.services.issuers.organizations import organization_by_slug
 
     return build_achievement_credential(
         credential_id=ctx.url("/credentials/test-1"),
-        issuer=issuer_profile_json(ctx, get_issuer(db, slug)),
+        issuer=issuer_profile_json(ctx, organization_by_slug(db, slug)),
         achievement=achievement.achievement_json,
         recipient_email="ada@example.org",
         recipient_name="Ada Lovelace",
@@ -165,13 +165,13 @@ def test_published_json_is_valid_ob3_inside_a_credential_and_canonicalizes(
 def test_a_credential_for_the_published_achievement_signs_and_verifies(
     db: Session, ctx: ServiceContext, issuer: str
 ) -> None:
-    from credstack.services.issuers.profiles import get_issuer
+    from credstack.services.issuers.organizations import organization_by_slug
 
     draft = achievements.create_achievement(
         db, ctx, issuer_slug=issuer, definition=EXAMPLE.read_text(encoding="utf-8")
     )
     published = achievements.publish(db, ctx, draft.id)
-    organization = get_issuer(db, issuer)
+    organization = organization_by_slug(db, issuer)
     signer = active_signer(db, ctx, organization.id)
     assert isinstance(signer.key_pair, Ed25519KeyPair)
     signed = sign_data_integrity(

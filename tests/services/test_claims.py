@@ -13,8 +13,12 @@ from sqlalchemy.orm import Session
 from credstack.core.errors import ConflictError, NotFoundError
 from credstack.services.audit import list_events
 from credstack.services.context import ServiceContext
-from credstack.services.learners.claims import CLAIM_VALIDITY, find_claim, resend_claim
-from credstack.services.mail.outbox import queue_claim_email
+from credstack.services.learners.claims import (
+    CLAIM_VALIDITY,
+    find_claim,
+    queue_claim_email,
+    resend_claim,
+)
 from credstack.services.revocation.revoke import revoke
 from credstack.store.models import Award, OutboxEmail
 from issued_awards import issue, make_context, new_achievement, new_issuer

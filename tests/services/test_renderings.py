@@ -15,7 +15,6 @@ from credstack.core.errors import ConflictError, FetchError
 from credstack.core.inputs import parse_input
 from credstack.core.verify import VerifyOptions, verify
 from credstack.services.context import ServiceContext
-from credstack.services.issuers.keys import compromise_key
 from credstack.services.learners.renderings import (
     baked_png,
     baked_svg,
@@ -23,8 +22,9 @@ from credstack.services.learners.renderings import (
     credential_jwt,
     render,
 )
+from credstack.services.revocation.key_compromise import compromise_key
 from credstack.services.revocation.revoke import revoke
-from credstack.services.revocation.status_lists import publish
+from credstack.services.status.lists import publish
 from credstack.store.models import Award
 from issued_awards import issue, make_context, new_achievement, new_issuer
 

@@ -20,7 +20,7 @@ from credstack.services.audit import list_events
 from credstack.services.context import ServiceContext
 from credstack.services.issuing.awards import issue_award
 from credstack.services.revocation.revoke import CORRECTED_REASON, correct, revoke, revoke_many
-from credstack.services.revocation.status_lists import publish
+from credstack.services.status.lists import publish
 from credstack.store.engine import create_database_engine
 from credstack.store.migrate import upgrade_to_head
 from credstack.store.models import Award, AwardState, Learner, OutboxEmail, StatusList

@@ -31,15 +31,14 @@ from credstack.services.issuers.keys import (
     Signer,
     active_signer,
     add_rsa_key,
-    compromise_key,
     list_keys,
     rotate_key,
     signer_for_did,
     signer_for_key,
 )
 from credstack.services.issuers.profiles import create_issuer, did_document, issuer_profile_json
-from credstack.services.revocation.key_compromise import COMPROMISE_REASON
-from credstack.services.revocation.status_lists import allocate, publish
+from credstack.services.revocation.key_compromise import COMPROMISE_REASON, compromise_key
+from credstack.services.status.lists import allocate, publish
 from credstack.store.models import (
     Achievement,
     AchievementState,

@@ -95,8 +95,8 @@ def export_command(
         raise InputError(f"-o writes one file but {len(award_ids)} awards were named; use --dir")
 
     from credstack.cli.unit_of_work import unit_of_work
+    from credstack.services.issuing.listing import get_award
     from credstack.services.learners.renderings import render
-    from credstack.services.revocation.revoke import get_award
 
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from credstack.api.dependencies import get_session, get_settings
 from credstack.core.errors import NotFoundError
 from credstack.services.context import ServiceContext
-from credstack.services.issuers.profiles import did_document, get_issuer, issuer_profile_json
+from credstack.services.issuers.organizations import organization_by_slug
+from credstack.services.issuers.profiles import did_document, issuer_profile_json
 from credstack.settings import Settings
 from credstack.store.models import Organization
 
@@ -41,7 +42,7 @@ def _public_context(settings: Settings) -> ServiceContext:
 def _issuer(session: Session, slug: str) -> Organization:
     """The issuer, or a 404 problem (the handlers of ``api/problems.py`` render it)."""
     try:
-        return get_issuer(session, slug)
+        return organization_by_slug(session, slug)
     except NotFoundError:
         raise NotFoundError(f"no issuer with slug {slug!r}") from None
 

@@ -32,7 +32,7 @@ from credstack.core.credential import achievement_json
 from credstack.core.errors import ConflictError, NotFoundError, ValidationError
 from credstack.services import audit
 from credstack.services.context import ServiceContext
-from credstack.services.issuers.keys import organization_by_slug
+from credstack.services.issuers.organizations import organization_by_slug
 from credstack.services.issuers.profiles import (
     IMAGE_TYPES,
     MAX_IMAGE_BYTES,

@@ -45,8 +45,8 @@ from credstack.services.achievements.lifecycle import definition_of, get
 from credstack.services.context import ServiceContext
 from credstack.services.issuers.keys import Signer, active_signer
 from credstack.services.issuers.profiles import issuer_profile_json
-from credstack.services.mail.outbox import queue_claim_emails
-from credstack.services.revocation.status_lists import allocate, attach
+from credstack.services.learners.claims import queue_claim_emails
+from credstack.services.status.lists import allocate, attach
 from credstack.store.models import (
     AchievementState,
     Award,

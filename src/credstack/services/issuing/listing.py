@@ -32,6 +32,18 @@ class AwardSummary:
     achievement_id: str
 
 
+def get_award(session: Session, award_id: str, *, for_update: bool = False) -> Award:
+    """The award, or a ``NotFoundError`` saying where ids come from.
+
+    ``for_update`` locks the row (PostgreSQL) so two revocations of one award cannot
+    both succeed; SQLite serialises writers anyway.
+    """
+    award = session.get(Award, award_id, with_for_update=for_update or None)
+    if award is None:
+        raise NotFoundError(f"no award with id {award_id!r} (see 'credstack award list')")
+    return award
+
+
 def credential_url(ctx: ServiceContext, award_id: str) -> str:
     """The public URL of an award (design §5), which is also its credential ``id``."""
     return ctx.url(f"/credentials/{award_id}")

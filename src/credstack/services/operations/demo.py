@@ -29,6 +29,7 @@ from credstack.services.accounts.users import Principal
 from credstack.services.achievements import lifecycle as achievements
 from credstack.services.context import ServiceContext
 from credstack.services.issuing.awards import AwardRequest, issue_batch, prepare_issuance
+from credstack.services.issuing.listing import get_award
 from credstack.services.operations.demo_catalogue import ISSUERS, LEARNERS, REVOKED
 from credstack.services.revocation import revoke as revocation
 from credstack.store.models import Award, AwardState, Learner, LearnerEmail, Organization, User
@@ -185,7 +186,7 @@ def _link_learner(session: Session, user: User) -> None:
 def _accept_all(session: Session, ctx: ServiceContext, award_ids: list[str]) -> None:
     """The learners have accepted these awards and show them on public pages."""
     for award_id in award_ids:
-        award = revocation.get_award(session, award_id)
+        award = get_award(session, award_id)
         if award.state is AwardState.ISSUED:
             award.state = AwardState.ACCEPTED
             award.claimed_at = ctx.now()

@@ -29,26 +29,15 @@ from credstack.services.issuing.awards import (
     prepare_issuance,
     sign_sequentially,
 )
+from credstack.services.issuing.listing import get_award
 from credstack.services.mail.outbox import queue_notice
-from credstack.services.revocation.status_lists import bump_revision
+from credstack.services.status.lists import bump_revision
 from credstack.store.models import Achievement, AchievementState, Award, AwardState, Learner
 
 #: the revocation reason of an award replaced by a correction
 CORRECTED_REASON = "corrected"
 #: longest revocation reason kept (it is shown to verifiers and in the audit log)
 MAX_REASON_LENGTH = 500
-
-
-def get_award(session: Session, award_id: str, *, for_update: bool = False) -> Award:
-    """The award, or a ``NotFoundError`` saying where ids come from.
-
-    ``for_update`` locks the row (PostgreSQL) so two revocations of one award cannot
-    both succeed; SQLite serialises writers anyway.
-    """
-    award = session.get(Award, award_id, with_for_update=for_update or None)
-    if award is None:
-        raise NotFoundError(f"no award with id {award_id!r} (see 'credstack award list')")
-    return award
 
 
 def _checked_reason(reason: str) -> str:
