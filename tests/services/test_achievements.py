@@ -26,6 +26,7 @@ from credstack.core.proofs import sign_data_integrity
 from credstack.core.report import CheckStatus
 from credstack.core.schemas import validate_credential
 from credstack.core.verify import VerifyOptions, verify
+from credstack.services.accounts.users import Principal
 from credstack.services.achievements import lifecycle as achievements
 from credstack.services.audit import list_events
 from credstack.services.context import ServiceContext
@@ -341,7 +342,7 @@ def test_archive_lists_and_public_visibility(db: Session, ctx: ServiceContext, i
     published = achievements.publish(db, ctx, draft.id)
     with pytest.raises(ConflictError, match="only a draft can be published"):
         achievements.publish(db, ctx, draft.id)
-    archived = achievements.archive(db, ctx, published.id)
+    archived = achievements.archive(db, ctx, published.id, principal=Principal.operator())
     assert archived.state is AchievementState.ARCHIVED
     # archived versions stay resolvable: issued credentials point at them
     assert achievements.public_achievement(db, draft.id) is archived
@@ -352,5 +353,7 @@ def test_archive_lists_and_public_visibility(db: Session, ctx: ServiceContext, i
         db, ctx, name="Other Org", type="company", url="https://other.example", country="DE"
     )
     achievements.create_achievement(db, ctx, issuer_slug=other.slug, definition=text)
-    assert [a.id for a in achievements.list_achievements(db, issuer)] == [draft.id]
-    assert len(achievements.list_achievements(db)) == 2
+    operator = Principal.operator()
+    listed = achievements.list_achievements(db, principal=operator, issuer_slug=issuer).items
+    assert [a.id for a in listed] == [draft.id]
+    assert len(achievements.list_achievements(db, principal=operator).items) == 2

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from credstack.core.errors import ConflictError, NotFoundError
+from credstack.services.accounts.users import Principal
 from credstack.services.audit import list_events
 from credstack.services.context import ServiceContext
 from credstack.services.learners.claims import (
@@ -66,7 +67,7 @@ def test_resend_replaces_the_link_queues_an_email_and_is_audited(
 ) -> None:
     first = queue_claim_email(db, ctx, award)
 
-    second = resend_claim(db, ctx, award.id)
+    second = resend_claim(db, ctx, award.id, principal=Principal.operator())
 
     assert second.token != first.token
     assert second.expires_at > first.expires_at
@@ -85,18 +86,18 @@ def test_resend_is_refused_for_revoked_and_claimed_awards(
     link = queue_claim_email(db, ctx, award)
     award.claimed_at = ctx.now()
     with pytest.raises(ConflictError, match="already claimed"):
-        resend_claim(db, ctx, award.id)
+        resend_claim(db, ctx, award.id, principal=Principal.operator())
     with pytest.raises(ConflictError, match="already claimed"):
         find_claim(db, link.token, ctx.now())
 
     award.claimed_at = None
     revoke(db, ctx, award.id, "issued in error")
     with pytest.raises(ConflictError, match="revoked"):
-        resend_claim(db, ctx, award.id)
+        resend_claim(db, ctx, award.id, principal=Principal.operator())
 
 
 def test_resend_of_an_unknown_award_says_where_ids_come_from(
     db: Session, ctx: ServiceContext
 ) -> None:
     with pytest.raises(NotFoundError, match="award list"):
-        resend_claim(db, ctx, "no-such-award")
+        resend_claim(db, ctx, "no-such-award", principal=Principal.operator())

@@ -14,6 +14,7 @@ from credstack.core.baking import extract_png, extract_svg
 from credstack.core.errors import ConflictError, FetchError
 from credstack.core.inputs import parse_input
 from credstack.core.verify import VerifyOptions, verify
+from credstack.services.accounts.users import Principal
 from credstack.services.context import ServiceContext
 from credstack.services.learners.renderings import (
     baked_png,
@@ -153,7 +154,7 @@ def test_no_jwt_is_made_with_a_compromised_key(db: Session, ctx: ServiceContext)
     org = new_issuer(db, ctx)
     award = issue(db, ctx, org, new_achievement(db, org))
     key_id = json.loads(award.credential)["proof"][0]["verificationMethod"].split("#")[1]
-    compromise_key(db, ctx, org.slug, key_id)
+    compromise_key(db, ctx, org.slug, key_id, principal=Principal.operator())
     with pytest.raises(ConflictError, match="compromised"):
         credential_jwt(db, ctx, award)
     assert award.jwt is None

@@ -69,6 +69,7 @@ def create_command(
     from credstack.cli.unit_of_work import unit_of_work
     from credstack.core.award_csv import parse_row
     from credstack.core.errors import InputError
+    from credstack.services.accounts.users import Principal
     from credstack.services.issuing.awards import award_url, issue_award
 
     # the same rules as a CSV row, so both ways of issuing accept the same input
@@ -91,6 +92,7 @@ def create_command(
             result=checked.result,
             issued=checked.issued,
             expires=checked.expires,
+            principal=Principal.operator(),
         )
         row = {
             "id": outcome.award.id,
@@ -174,6 +176,7 @@ def bulk_command(
 ) -> None:
     """Issue an award for every row of a CSV file (validated first, committed in batches)."""
     from credstack.cli.unit_of_work import unit_of_work
+    from credstack.services.accounts.users import Principal
     from credstack.services.issuing.bulk import issue_csv
 
     show_bar = not as_json and sys.stderr.isatty()
@@ -183,6 +186,7 @@ def bulk_command(
             ctx,
             achievement,
             file,
+            principal=Principal.operator(),
             skip_invalid=skip_invalid,
             dry_run=dry_run,
             progress=progress,

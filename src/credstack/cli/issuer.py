@@ -187,12 +187,13 @@ def compromise_key_command(
 ) -> None:
     """Mark a key compromised: what it signed stops verifying (did:key: awards revoked)."""
     from credstack.cli.unit_of_work import unit_of_work
+    from credstack.services.accounts.users import Principal
     from credstack.services.issuers.keys import list_keys
     from credstack.services.revocation.key_compromise import compromise_key
 
     with unit_of_work() as (session, ctx):
         before = {key.id: key.state for key in list_keys(session, slug)}
-        result = compromise_key(session, ctx, slug, key_id)
+        result = compromise_key(session, ctx, slug, key_id, principal=Principal.operator())
         changed = [_key_json(k) for k in list_keys(session, slug) if before.get(k.id) != k.state]
     revoked = [
         {"type": "award", "id": award_id, "state": "revoked"}

@@ -220,11 +220,12 @@ def resend_claim_command(
 ) -> None:
     """E-mail a NEW claim link for an award (the old link stops working)."""
     from credstack.cli.unit_of_work import unit_of_work
+    from credstack.services.accounts.users import Principal
     from credstack.services.issuing.listing import get_award
     from credstack.services.learners.claims import resend_claim
 
     with unit_of_work() as (session, ctx):
-        link = resend_claim(session, ctx, award_id)
+        link = resend_claim(session, ctx, award_id, principal=Principal.operator())
         to = get_award(session, award_id).recipient_email
     if as_json:
         line = {

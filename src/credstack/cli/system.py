@@ -68,8 +68,6 @@ def serve(
 
     from credstack.app import create_app
     from credstack.core.errors import ConfigurationError
-    from credstack.services.context import ServiceContext
-    from credstack.services.mail.delivery import MailDelivery
     from credstack.services.operations.database import check_database, unreachable_error
     from credstack.settings import load_settings
     from credstack.store.engine import create_database_engine
@@ -98,12 +96,10 @@ def serve(
             )
     typer.echo(f"Credstack on http://{host}:{port} (public base URL {settings.base_url})")
     # queued e-mails (claim links) go out while the server runs
-    mail = MailDelivery(engine, ServiceContext.from_settings(settings))
-    mail.start()
+    app = create_app(settings, engine, deliver_mail=True)
     try:
-        uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info")
     finally:
-        mail.stop()
         engine.dispose()
 
 

@@ -41,7 +41,9 @@ from credstack.core.identity import normalize_email
 from credstack.core.keys import Ed25519KeyPair
 from credstack.core.proofs import sign_data_integrity
 from credstack.core.status_list import status_list_entry
-from credstack.services.achievements.lifecycle import definition_of, get
+from credstack.services.accounts.authz import Action
+from credstack.services.accounts.users import Principal
+from credstack.services.achievements.lifecycle import achievement_for, definition_of, get
 from credstack.services.context import ServiceContext
 from credstack.services.issuers.keys import Signer, active_signer
 from credstack.services.issuers.profiles import issuer_profile_json
@@ -113,7 +115,11 @@ class Issuance:
 
 
 def prepare_issuance(session: Session, ctx: ServiceContext, achievement_id: str) -> Issuance:
-    """Check the achievement can be awarded and unseal the issuer's key once."""
+    """Check the achievement can be awarded and unseal the issuer's key once.
+
+    No permission check: the use cases that call it (``issue_award``, ``issue_csv``,
+    ``correct``) check their principal first.
+    """
     achievement = get(session, achievement_id)
     if achievement.state is not AchievementState.PUBLISHED or achievement.achievement_json is None:
         raise ConflictError(
@@ -168,8 +174,15 @@ def issue_award(
     issued: datetime | None = None,
     expires: datetime | None = None,
     subject_did: str | None = None,
+    principal: Principal | None = None,
 ) -> IssueResult:
-    """Issue one award (or return the one already issued for the same learner and id)."""
+    """Issue one award (or return the one already issued for the same learner and id).
+
+    ``principal`` needs the ``award`` action in the achievement's organisation
+    (``None``: a web page that checked already, see ``services.accounts.authz``).
+    """
+    if principal is not None:
+        achievement_for(session, principal, achievement_id, Action.AWARD)
     issuance = prepare_issuance(session, ctx, achievement_id)
     request = AwardRequest(
         email=email,

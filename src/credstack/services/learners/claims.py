@@ -26,6 +26,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from credstack.core.errors import ConflictError, NotFoundError
 from credstack.services import audit
+from credstack.services.accounts import authz
+from credstack.services.accounts.authz import Action
+from credstack.services.accounts.users import Principal
 from credstack.services.context import ServiceContext
 from credstack.services.mail.outbox import Link, MailMessage, queue, queue_many
 from credstack.store.models import Achievement, Award, AwardState, Organization
@@ -186,14 +189,30 @@ def find_claim(session: Session, token: str, now: datetime) -> Award:
     return award
 
 
-def resend_claim(session: Session, ctx: ServiceContext, award_id: str) -> ClaimLink:
+def resend_claim(
+    session: Session,
+    ctx: ServiceContext,
+    award_id: str,
+    *,
+    principal: Principal | None = None,
+) -> ClaimLink:
     """Issue a new claim link for an unclaimed award, e-mail it, and log ``award.claim_resent``.
 
     The previous link stops working at once (only the newest token's hash is stored).
+    ``principal`` needs the ``award`` action in the award's organisation. ``None`` is the
+    wallet's "send me a new link" page, whose (expired) claim link found the award; see
+    ``services.accounts.authz``. The award is looked up here, not through
+    ``issuing.listing`` (issuing calls this module, so this module cannot call issuing).
     """
     award = session.get(Award, award_id)
+    hint = (
+        " (see 'credstack award list')" if principal is not None and principal.is_operator else ""
+    )
+    missing = NotFoundError(f"no award with id {award_id!r}{hint}")
     if award is None:
-        raise NotFoundError(f"no award with id {award_id!r} (see 'credstack award list')")
+        raise missing
+    if principal is not None:
+        authz.require_on(session, principal, award.organization_id, Action.AWARD, missing)
     _check_claimable(award)
     link = queue_claim_email(session, ctx, award)
     audit.record(

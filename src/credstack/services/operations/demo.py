@@ -100,6 +100,7 @@ def seed_demo(session: Session, ctx: ServiceContext) -> DemoAccounts:
         session, ctx, email=admin.email, name=admin.name, password=admin.password
     )
     by_name: dict[str, str] = {}
+    operator = Principal.operator()  # seeding is the operator's act (``credstack serve --demo``)
     for demo_issuer in ISSUERS:
         authz.create_organization(
             session,
@@ -124,13 +125,14 @@ def seed_demo(session: Session, ctx: ServiceContext) -> DemoAccounts:
                 # drawn instantly; a PNG badge is pure-Python pixel work (~1 s each), and
                 # /healthz must answer within 20 s of the first start
                 default_image_format="svg",
+                principal=operator,
             )
-            achievements.publish(session, ctx, created.id)
+            achievements.publish(session, ctx, created.id, principal=operator)
             by_name[created.name] = created.id
     award_ids = _issue_awards(session, ctx, by_name)
     revoked_email, revoked_name, reason = REVOKED
     revoked_id = award_ids[(revoked_email, revoked_name)]
-    revocation.revoke(session, ctx, revoked_id, reason)
+    revocation.revoke(session, ctx, revoked_id, reason, principal=operator)
     _accept_all(session, ctx, [a for a in award_ids.values() if a != revoked_id])
     learner = _with_password(ctx, DemoAccount("learner", LEARNERS[0].name, LEARNERS[0].email, ""))
     learner_user = accounts.sign_up(

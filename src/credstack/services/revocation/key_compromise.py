@@ -19,6 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from credstack.core.errors import ConflictError, NotFoundError
+from credstack.services.accounts import authz
+from credstack.services.accounts.authz import Action
+from credstack.services.accounts.users import Principal
 from credstack.services.context import ServiceContext
 from credstack.services.issuers.keys import (
     keys_of,
@@ -44,14 +47,15 @@ class CompromiseResult:
 
 
 def compromise_key(
-    session: Session, ctx: ServiceContext, slug: str, key_id: str
+    session: Session, ctx: ServiceContext, slug: str, key_id: str, *, principal: Principal
 ) -> CompromiseResult:
-    """Mark a key compromised so nothing it signed verifies any more.
+    """Mark a key compromised so nothing it signed verifies any more (``manage_keys``).
 
     An active key is replaced first (the issuer can keep issuing). did:web: the key
     leaves the DID document. did:key: every award whose proof names the key is revoked.
     """
     organization = organization_by_slug(session, slug, lock=True)
+    authz.require(session, principal, organization.id, Action.MANAGE_KEYS)
     key = session.get(SigningKey, key_id)
     if key is None or key.organization_id != organization.id:
         known = ", ".join(k.id for k in keys_of(session, organization.id)) or "none"

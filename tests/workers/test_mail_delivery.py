@@ -10,13 +10,13 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from credstack.services.context import ServiceContext
-from credstack.services.mail.delivery import MailDelivery, deliver_once
 from credstack.services.operations.database import upgrade_database
 from credstack.services.operations.demo import seed_demo
 from credstack.services.operations.demo_catalogue import LEARNERS
 from credstack.settings import load_settings
 from credstack.store.engine import create_database_engine, session_factory
 from credstack.store.models import OutboxEmail
+from credstack.workers.mail_delivery import MailDelivery, deliver_once
 
 
 def _seeded(tmp_path: Path) -> tuple[Engine, ServiceContext]:
