@@ -15,6 +15,11 @@ difference lives:
 Marking a key compromised is a use case of ``services.revocation.key_compromise``: it
 revokes awards, and this module (below revocation) must not import revocation.
 
+Rotating, adding and listing keys take no principal yet: their one door is the CLI (the
+operator), and this package may not import ``services.accounts`` while
+``accounts.authz.create_organization`` (which the web pages call) builds on
+``issuers.profiles``. Once that moves here, these take ``principal=`` like the others.
+
 Private keys are sealed under the master secret (``services.issuers.sealing``) with the key id as
 associated data; they are unsealed only to build a :class:`Signer`, never logged or returned.
 """
