@@ -9,6 +9,11 @@ Errors are answered here, once for both edges (:func:`install_error_handlers`): 
 exception is described by ``api.problems.describe`` (the one map from error class to
 status), then shown as an HTML page to a browser asking for a page and as RFC 9457
 problem details to everyone else (``web.negotiation`` decides which).
+
+This is also where the edges meet: the API and the web pages never import
+``credstack.workers`` (the edges are independent layers); the app gives them the bulk job
+registry (``app.state.bulk_jobs``) with a worker behind it, and runs the mail delivery
+loop while it serves when asked to (``credstack serve``).
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from credstack.api import problems
 from credstack.api.routes import v1_achievements, v1_awards
 from credstack.core.image_data import MAX_IMAGE_BYTES
 from credstack.core.inputs import MAX_INPUT_BYTES
+from credstack.services.context import ServiceContext
+from credstack.services.issuing.bulk_jobs import BulkJobs
 from credstack.settings import Settings
 from credstack.store.engine import create_database_engine, session_factory
 from credstack.store.write_errors import cannot_write_reason
@@ -40,6 +47,9 @@ from credstack.web.routes import achievements as web_achievements
 from credstack.web.routes import awards as web_awards
 from credstack.web.security_headers import SecurityHeadersMiddleware
 from credstack.web.sessions import install_sessions
+from credstack.workers.bulk_jobs import ThreadedJobRunner
+from credstack.workers.mail_delivery import MailDelivery
+from credstack.workers.status_lists import status_list_refresher
 
 #: modules whose ``router`` is mounted, in order (add one line per router)
 ROUTER_MODULES: tuple[str, ...] = (
@@ -99,21 +109,35 @@ def create_app(
     settings: Settings,
     engine: Engine | None = None,
     sessions: sessionmaker[Session] | None = None,
+    *,
+    background: bool = False,
 ) -> FastAPI:
     """Build the app from explicit settings.
 
     ``engine`` lets a caller (``serve``, the tests) share its engine, else one is made from
     the settings; ``sessions`` lets tests bind request sessions to a connection whose
-    outer transaction they roll back afterwards.
+    outer transaction they roll back afterwards. ``background`` runs the background loops
+    (``credstack.workers``: mail delivery, status-list re-signing) from the app's start to
+    its shutdown.
     """
     owns_engine = engine is None
     engine = engine or create_database_engine(settings.effective_database_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if owns_engine:
-            engine.dispose()
+        ctx = ServiceContext.from_settings(settings)
+        loops = (
+            [MailDelivery(engine, ctx), status_list_refresher(engine, ctx)] if background else []
+        )
+        for loop in loops:
+            loop.start()
+        try:
+            yield
+        finally:
+            for loop in reversed(loops):
+                loop.stop()
+            if owns_engine:
+                engine.dispose()
 
     app = FastAPI(
         title="Credstack",
@@ -127,6 +151,9 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = sessions or session_factory(engine)
+    app.state.bulk_jobs = BulkJobs(
+        app.state.session_factory, runner=ThreadedJobRunner(app.state.session_factory)
+    )
     install_error_handlers(app)
     install_sessions(app, refuse=refusal_response)
     for module_name in ROUTER_MODULES:

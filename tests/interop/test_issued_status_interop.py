@@ -3,7 +3,7 @@
 The core interop tests sign hand-built documents; this one takes the real path: an
 issuer and the example micro-credential published through the services, an award from
 ``services.issuing.awards``, its list from
-``services.revocation.status_lists.publish``, a revocation from
+``services.status.lists.publish``, a revocation from
 ``services.revocation.revoke``. The JavaScript reference must read the same bit Credstack
 set, including for a did:key issuer that rotated (the old credentials' list is signed by the
 old DID).
@@ -26,7 +26,7 @@ from credstack.services.context import ServiceContext
 from credstack.services.issuers.keys import rotate_key
 from credstack.services.issuing.awards import issue_award
 from credstack.services.revocation.revoke import revoke
-from credstack.services.revocation.status_lists import publish
+from credstack.services.status.lists import publish
 from credstack.store.models import Award
 from issued_awards import make_context, new_issuer
 

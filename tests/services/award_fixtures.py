@@ -1,7 +1,7 @@
 """Fixtures shared by the award tests: a published example achievement, a verifier.
 
 The status lists a credential points at are served from the same database by
-``services.revocation.status_lists.publish``, so the verification is the real one, status included.
+``services.status.lists.publish``, so the verification is the real one, status included.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from credstack.core.verify import VerifyOptions, verify
 from credstack.services.achievements import lifecycle as achievements
 from credstack.services.context import ServiceContext
 from credstack.services.issuers.profiles import create_issuer
-from credstack.services.revocation.status_lists import publish
+from credstack.services.status.lists import publish
 from credstack.store.models import Award
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "micro-credential.yaml"

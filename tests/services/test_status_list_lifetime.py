@@ -23,14 +23,14 @@ from credstack.core.report import CheckStatus
 from credstack.core.timestamps import parse_datetime
 from credstack.core.verify import VerifyOptions, verify
 from credstack.services.context import ServiceContext
-from credstack.services.periodic import PeriodicTask
-from credstack.services.revocation.refresh import refresh_interval, refresh_once
 from credstack.services.revocation.revoke import revoke
-from credstack.services.revocation.status_lists import publish, refresh_lapsing
+from credstack.services.status.lists import publish, refresh_lapsing
 from credstack.settings import Settings, load_settings
 from credstack.store.engine import create_database_engine, session_factory
 from credstack.store.migrate import upgrade_to_head
 from credstack.store.models import Award, StatusList
+from credstack.workers.periodic import PeriodicTask
+from credstack.workers.status_lists import refresh_interval, refresh_once
 from issued_awards import START, issue, make_context, new_achievement, new_issuer
 
 DAY = timedelta(days=1)

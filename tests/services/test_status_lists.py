@@ -21,7 +21,7 @@ from credstack.core.status_list import decode_list
 from credstack.core.verify import VerifyOptions, verify
 from credstack.services.context import ServiceContext
 from credstack.services.issuers.keys import rotate_key
-from credstack.services.revocation.status_lists import (
+from credstack.services.status.lists import (
     FILL_LIMIT,
     allocate,
     did_tag,

@@ -68,10 +68,7 @@ def serve(
 
     from credstack.app import create_app
     from credstack.core.errors import ConfigurationError
-    from credstack.services.context import ServiceContext
-    from credstack.services.mail.delivery import MailDelivery
     from credstack.services.operations.database import check_database, unreachable_error
-    from credstack.services.revocation.refresh import status_list_refresher
     from credstack.settings import load_settings
     from credstack.store.engine import create_database_engine
 
@@ -98,17 +95,11 @@ def serve(
                 "where people will open them."
             )
     typer.echo(f"Credstack on http://{host}:{port} (public base URL {settings.base_url})")
-    # queued e-mails (claim links) go out while the server runs
-    mail = MailDelivery(engine, ServiceContext.from_settings(settings))
-    mail.start()
-    # status lists are re-signed before their validUntil passes
-    status_lists = status_list_refresher(engine, ServiceContext.from_settings(settings))
-    status_lists.start()
+    # queued e-mails (claim links) go out and status lists are re-signed while it runs
+    app = create_app(settings, engine, background=True)
     try:
-        uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info")
     finally:
-        status_lists.stop()
-        mail.stop()
         engine.dispose()
 
 

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request, Response
 
 from credstack.api.dependencies import AppSettings, DbSession
 from credstack.services.context import ServiceContext
-from credstack.services.revocation.status_lists import status_list_document
+from credstack.services.status.lists import status_list_document
 
 router = APIRouter(tags=["status"])
 

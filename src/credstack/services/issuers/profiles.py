@@ -28,7 +28,7 @@ from credstack.core.image_data import sniff_image_type
 from credstack.core.user_urls import web_url_problem
 from credstack.services import audit
 from credstack.services.context import ServiceContext
-from credstack.services.issuers.keys import create_ed25519_key, organization_by_slug
+from credstack.services.issuers.keys import create_ed25519_key
 from credstack.store.models import KeyAlgorithm, Organization, OrganizationType, SigningKey
 
 SLUG_PATTERN = re.compile(r"[a-z0-9-]{2,64}")
@@ -212,11 +212,6 @@ def _slug(given: str | None, name: str, problems: list[str]) -> str:
     if name and len(slug) < 2:
         problems.append(f"slug: cannot derive one from the name {name!r}; pass --slug")
     return slug
-
-
-def get_issuer(session: Session, slug: str) -> Organization:
-    """The issuer with this slug (``NotFoundError`` otherwise)."""
-    return organization_by_slug(session, slug)
 
 
 def list_issuers(session: Session) -> Sequence[Organization]:

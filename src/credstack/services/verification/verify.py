@@ -88,6 +88,7 @@ def load_documents_map(path: Path) -> dict[str, bytes]:
 
 def build_fetcher(request: VerificationRequest, *, max_bytes: int | None = None) -> Fetcher:
     """The network fetcher under the production rules, behind the documents map if any."""
+    # imported here, not to break a cycle: httpx loads only when a network fetch is built
     from credstack.services.verification.fetcher import HttpFetcher
 
     policy = FetchPolicy(allow_http_loopback=request.allow_http_loopback)

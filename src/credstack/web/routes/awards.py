@@ -75,7 +75,11 @@ def _page(
     status: int = 200,
 ) -> HTMLResponse:
     listed = listing.award_page(
-        db, member.ctx, achievement_id=achievement.id, page=page, page_size=PAGE_SIZE
+        db,
+        principal=member.principal,
+        achievement_id=achievement.id,
+        page=page,
+        page_size=PAGE_SIZE,
     )
     return render(
         request,

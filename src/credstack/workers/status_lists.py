@@ -15,9 +15,9 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from credstack.services.context import ServiceContext
-from credstack.services.periodic import PeriodicTask
-from credstack.services.revocation.status_lists import refresh_lapsing
+from credstack.services.status.lists import refresh_lapsing
 from credstack.store.engine import SQLITE_BEGIN_IMMEDIATE, session_factory
+from credstack.workers.periodic import PeriodicTask
 
 logger = logging.getLogger("credstack.status_lists")
 #: the longest pause between two rounds, whatever the validity

@@ -1,13 +1,13 @@
 """Deliver queued e-mails while the server runs (``credstack serve``).
 
-Issuing an award queues its claim e-mail in the database (``services.mail.outbox``); something
-has to send it. Without this loop a learner would only get the link once an operator ran
-``credstack outbox send``. The loop wakes every few seconds, delivers what is pending
-(over SMTP, or as .eml files in the outbox folder) in its own session and transaction,
-and keeps going when one round fails (the error is logged and the messages stay queued,
-so the next round tries again). One server process runs one loop; several processes on
-one PostgreSQL database could each pick the same message, so run ``outbox send`` from a
-single place when scaling out.
+Issuing an award queues its claim e-mail in the database (``services.mail.outbox``);
+something has to send it. Without this loop a learner would only get the link once an
+operator ran ``credstack outbox send``. The loop wakes every few seconds, delivers what
+is pending (over SMTP, or as .eml files in the outbox folder) in its own session and
+transaction, and keeps going when one round fails (the error is logged and the messages
+stay queued, so the next round tries again). One server process runs one loop; several
+processes on one PostgreSQL database could each pick the same message, so run
+``outbox send`` from a single place when scaling out.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from sqlalchemy import Engine
 
 from credstack.services.context import ServiceContext
 from credstack.services.mail.outbox import DeliveryReport, deliver_pending, pending
-from credstack.services.periodic import PeriodicTask
 from credstack.store.engine import SQLITE_BEGIN_IMMEDIATE, session_factory
+from credstack.workers.periodic import PeriodicTask
 
 DEFAULT_INTERVAL_SECONDS = 2.0
 logger = logging.getLogger("credstack.mail")
