@@ -56,6 +56,8 @@ def verify(data: bytes | str, *, input_name: str, options: VerifyOptions) -> Ver
         parsed = parse_input(data)
     except InputError as exc:
         return unreadable(input_name, str(exc))
+    except Exception as exc:  # hostile input must end in a report, never a crash
+        return unreadable(input_name, f"the input could not be read: {exc!r}")
     return verify_parsed(parsed, report=VerificationReport(input=input_name), options=options)
 
 
