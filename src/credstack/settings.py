@@ -33,7 +33,7 @@ def normalise_database_url(url: str) -> str:
 
 
 class Settings(BaseSettings):
-    """Exactly the variables of design §6: home, database URL, base URL, secret, SMTP."""
+    """The variables of design §6 (home, database URL, base URL, secret, SMTP) and limits."""
 
     model_config = SettingsConfigDict(env_prefix="CREDSTACK_", extra="ignore", frozen=True)
 
@@ -42,6 +42,15 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     secret_key: SecretStr | None = None
     smtp_url: str | None = None
+    # The verification budget (docs/operations.md, "Verification budget"): what one
+    # credential handed to the verifier may cost, and how many are verified at once.
+    verify_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1)
+    verify_max_entries: int = Field(default=1_000, ge=1)
+    verify_max_proofs: int = Field(default=8, ge=1)
+    verify_cpu_seconds: float = Field(default=5.0, gt=0)
+    verify_timeout_seconds: float = Field(default=30.0, gt=0)
+    verify_workers: int = Field(default=2, ge=1, le=64)
+    verify_queue: int = Field(default=8, ge=0)
 
     @field_validator("home")
     @classmethod

@@ -14,7 +14,7 @@ import pytest
 from test_verify_cli import signed, write
 
 from credstack.cli.main import main
-from hostile_inputs import nested_header_jwt
+from hostile_inputs import nested_header_jwt, wide_credential
 
 
 def good_credential(path: Path) -> Path:
@@ -70,3 +70,29 @@ def test_a_nested_documents_map_is_a_usage_error(
     documents.write_bytes(b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
     assert main(["verify", str(good), "--documents", str(documents)]) == 2
     assert "nested too deeply" in capsys.readouterr().err
+
+
+def test_an_over_budget_credential_exits_2_naming_the_limit_and_the_rest_still_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wide = tmp_path / "wide.json"
+    wide.write_bytes(wide_credential())
+    good = good_credential(tmp_path / "good.json")
+    code, lines = run_json(capsys, str(wide), str(good))
+    assert code == 2
+    assert "at most 1,000 entries per array" in lines[0]["checks"][0]["message"]
+    assert lines[1]["verified"] is True
+
+
+def test_the_budget_comes_from_the_settings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path / "c.json", signed(evidence=[{"type": ["Evidence"]}] * 1_500))
+    code, [line] = run_json(capsys, str(path))
+    assert code == 2 and "1,500 entries" in line["checks"][0]["message"]
+    monkeypatch.setenv("CREDSTACK_VERIFY_MAX_ENTRIES", "2000")
+    code, [line] = run_json(capsys, str(path))
+    assert line["checks"][0]["status"] == "pass"
+    monkeypatch.setenv("CREDSTACK_VERIFY_MAX_PROOFS", "0")
+    assert main(["verify", str(path)]) != 0
+    assert "CREDSTACK_VERIFY_MAX_PROOFS: Input should be greater than" in capsys.readouterr().err

@@ -13,15 +13,13 @@ from typing import Any
 
 from credstack.core import baking
 from credstack.core.errors import BakingError, InputError, InputTooLargeError
-from credstack.core.json_input import MAX_JSON_DEPTH, load_json
+from credstack.core.json_input import MAX_JSON_DEPTH, describe_size, load_json
 from credstack.core.multibase import b64url_decode
 from credstack.core.proofs.vcjwt import REGISTERED_CLAIMS, credential_of
+from credstack.core.verify_budget import MAX_CREDENTIAL_BYTES
 
 #: Largest input accepted at all (a baked image included).
 MAX_INPUT_BYTES = 8 * 1024 * 1024
-#: Largest credential (JSON text or compact JWT) accepted once extracted, by default;
-#: ``VerifyBudget.max_bytes`` (``CREDSTACK_VERIFY_MAX_BYTES``) sets it per verifier.
-MAX_CREDENTIAL_BYTES = 2 * 1024 * 1024
 
 __all__ = ["MAX_CREDENTIAL_BYTES", "MAX_INPUT_BYTES", "MAX_JSON_DEPTH", "ParsedInput"]
 
@@ -103,16 +101,11 @@ def _check_size(text: str, max_bytes: int) -> None:
     size = len(text.encode("utf-8"))
     if size > max_bytes:
         raise InputTooLargeError(
-            f"the credential is {_megabytes(size)}; this verifier reads credentials of at "
-            f"most {_megabytes(max_bytes)}",
+            f"the credential is {describe_size(size)}; this verifier reads credentials of at "
+            f"most {describe_size(max_bytes)}",
             limit="max_bytes",
             allowed=max_bytes,
         )
-
-
-def _megabytes(size: int) -> str:
-    mib = 1024 * 1024
-    return f"{size // mib} MB" if size % mib == 0 else f"{size / mib:.1f} MB"
 
 
 def _from_jwt(token: str, input_format: str) -> ParsedInput:

@@ -31,7 +31,7 @@ def load_json(
     """
     if isinstance(data, bytes):
         if max_bytes is not None and len(data) > max_bytes:
-            raise InputError(f"{what} is larger than {_size(max_bytes)}")
+            raise InputError(f"{what} is larger than {describe_size(max_bytes)}")
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -39,7 +39,7 @@ def load_json(
     else:
         text = data
         if max_bytes is not None and len(text.encode("utf-8")) > max_bytes:
-            raise InputError(f"{what} is larger than {_size(max_bytes)}")
+            raise InputError(f"{what} is larger than {describe_size(max_bytes)}")
     check_depth(text, what=what, max_depth=max_depth)
     try:
         return json.loads(text)
@@ -77,7 +77,11 @@ def check_depth(text: str, *, what: str, max_depth: int = MAX_JSON_DEPTH) -> Non
             depth -= 1
 
 
-def _size(max_bytes: int) -> str:
-    """``2 MB`` for whole mebibytes, else the byte count."""
+def describe_size(size: int) -> str:
+    """A byte count as people read it: ``2 MB``, ``1.5 MB``, ``40 kB``, ``512 bytes``."""
     mib = 1024 * 1024
-    return f"{max_bytes // mib} MB" if max_bytes % mib == 0 else f"{max_bytes} bytes"
+    if size >= mib:
+        return f"{size // mib} MB" if size % mib == 0 else f"{size / mib:.1f} MB"
+    if size >= 1024:
+        return f"{size // 1024} kB" if size % 1024 == 0 else f"{size / 1024:.1f} kB"
+    return f"{size} bytes"

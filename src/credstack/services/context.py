@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from credstack.services.verification.limits import VerificationLimits
+
 if TYPE_CHECKING:
     from credstack.settings import Settings
 
@@ -35,6 +37,8 @@ class ServiceContext:
     rng: random.Random = field(default_factory=random.SystemRandom)
     #: who acts, for the audit log: ``cli``, ``user:<id>``, ``token:<id>``
     actor: str = "cli"
+    #: the verification budget and pool size (``CREDSTACK_VERIFY_*``)
+    verification: VerificationLimits = field(default_factory=VerificationLimits)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, actor: str = "cli") -> ServiceContext:
@@ -44,6 +48,7 @@ class ServiceContext:
             home=settings.home,
             smtp_url=settings.smtp_url,
             actor=actor,
+            verification=VerificationLimits.from_settings(settings),
         )
 
     def url(self, path: str) -> str:

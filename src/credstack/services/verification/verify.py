@@ -21,6 +21,7 @@ from credstack.core.json_input import load_json
 from credstack.core.report import VerificationReport
 from credstack.core.timestamps import parse_datetime
 from credstack.core.verify import VerifyOptions, unreadable, verify
+from credstack.core.verify_budget import VerifyBudget
 
 #: Largest documents map accepted (it lists URLs and file names, nothing more).
 _MAX_MAP_BYTES = 1024 * 1024
@@ -46,6 +47,7 @@ class VerificationRequest:
     allow_http_loopback: bool = False
     stdin: BinaryIO | None = None
     registry: LocalRegistry = field(default_factory=LocalRegistry)
+    budget: VerifyBudget = field(default_factory=VerifyBudget)
 
 
 def parse_now(text: str | None) -> datetime:
@@ -168,4 +170,5 @@ def options_for(
         trusted_issuers=registry.trusted_issuers,
         local_status=registry.status_list,
         local_documents=registry.document,
+        budget=request.budget,
     )
