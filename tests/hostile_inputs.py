@@ -1,5 +1,7 @@
 """The hostile inputs of the hardening probe (issue 9), built the same way for every test.
 
+:func:`signed_credential` is the good credential beside them: it verifies offline.
+
 - :func:`nested_header_jwt`: a compact JWT whose header nests 100,000 arrays (finding 8);
 - :func:`wide_credential`: the 38,000 evidence objects and 8 proofs that stalled the
   server for 15 s (finding 2), refused by the per-array budget before any real work;
@@ -61,9 +63,14 @@ def credential(**overrides: Any) -> dict[str, Any]:
     return document
 
 
-def _with_proofs(document: dict[str, Any], proofs: int) -> bytes:
-    """``document`` signed once, its proof repeated ``proofs`` times (each one is checked)."""
-    signed = sign_data_integrity(document, KEY, VM, created="2026-01-15T09:00:00Z")
+def signed_credential(**overrides: Any) -> dict[str, Any]:
+    """A well-formed credential of the did:key issuer, signed: it verifies with no network."""
+    return sign_data_integrity(credential(**overrides), KEY, VM, created="2026-01-15T09:00:00Z")
+
+
+def _with_proofs(proofs: int, **overrides: Any) -> bytes:
+    """A credential signed once, its proof repeated ``proofs`` times (each one is checked)."""
+    signed = signed_credential(**overrides)
     proof = signed["proof"]
     proof = proof[0] if isinstance(proof, list) else proof
     signed["proof"] = [dict(proof, id=f"urn:uuid:proof-{n}") for n in range(proofs)]
@@ -74,7 +81,7 @@ def _with_proofs(document: dict[str, Any], proofs: int) -> bytes:
 def wide_credential(evidence: int = 38_000, proofs: int = 8) -> bytes:
     """The probe's attack: ``evidence`` evidence objects and ``proofs`` proofs (~1.6 MB)."""
     items = [{"type": "Evidence", "name": f"E{n}"} for n in range(evidence)]
-    return _with_proofs(credential(evidence=items), proofs)
+    return _with_proofs(proofs, evidence=items)
 
 
 @cache
@@ -83,4 +90,4 @@ def heavy_credential(evidence: int = 1_000, genres: int = 200, proofs: int = 8) 
     items = [
         {"type": ["Evidence"], "genre": [f"g{n}" for n in range(genres)]} for _ in range(evidence)
     ]
-    return _with_proofs(credential(evidence=items), proofs)
+    return _with_proofs(proofs, evidence=items)

@@ -26,8 +26,11 @@ _STATUS: tuple[tuple[type[errors.CredstackError], int], ...] = (
     (errors.PermissionDeniedError, 403),
     (errors.AuthenticationError, 401),
     (errors.ValidationError, 422),
+    (errors.InputTooLargeError, 413),
+    (errors.VerificationBudgetError, 422),
     (errors.InputError, 400),
     (errors.ConfigurationError, 503),
+    (errors.VerifierUnavailableError, 503),
     (errors.FetchError, 502),
 )
 
@@ -79,10 +82,17 @@ def problem(
 
 async def _credstack_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.CredstackError)
-    extra = {"problems": exc.problems} if isinstance(exc, errors.ValidationError) else None
-    return problem(
+    extra: dict[str, Any] | None = None
+    if isinstance(exc, errors.ValidationError):
+        extra = {"problems": exc.problems}
+    elif isinstance(exc, errors.VerificationBudgetError):
+        extra = {"limit": exc.limit, "allowed": exc.allowed}
+    response = problem(
         status_for(exc), exc.message, code=exc.code, instance=request.url.path, extra=extra
     )
+    if isinstance(exc, errors.VerifierUnavailableError):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

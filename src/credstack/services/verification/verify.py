@@ -151,14 +151,6 @@ def verify_inputs(request: VerificationRequest) -> Iterator[VerificationReport]:
         yield verify(data, input_name=item, options=options)
 
 
-def verify_bytes(
-    data: bytes, *, input_name: str, request: VerificationRequest
-) -> VerificationReport:
-    """Verify one credential already in memory (an upload, a request body)."""
-    now = parse_now(request.now)
-    return verify(data, input_name=input_name, options=options_for(request, now=now))
-
-
 def options_for(
     request: VerificationRequest, *, now: datetime, fetch: Fetcher | None = None
 ) -> VerifyOptions:
