@@ -29,6 +29,7 @@ import multiprocessing
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
@@ -44,6 +45,8 @@ from credstack.services.verification import worker as worker_module
 from credstack.services.verification.verify import LocalRegistry
 from credstack.services.verification.worker import VerifyJob
 
+#: what :meth:`VerifierPool.reserved` hands out: verify one job in the reserved worker
+Run = Callable[[VerifyJob, LocalRegistry], VerificationReport]
 #: a worker is replaced after this many jobs, so memory one credential took is returned
 MAX_JOBS_PER_WORKER = 200
 _STOP_GRACE_SECONDS = 2.0
@@ -124,7 +127,18 @@ class VerifierPool:
         size, shape, CPU or time) and :class:`VerifierUnavailableError` when every worker
         is busy and the queue is full (try again after ``retry_after`` seconds).
         """
-        retry_after = max(1, math.ceil(job.budget.cpu_seconds))
+        with self.reserved(job.budget.cpu_seconds) as run:
+            return run(job, registry)
+
+    @contextlib.contextmanager
+    def reserved(self, cpu_seconds: float) -> Iterator[Run]:
+        """Wait for a worker (or refuse at once when the queue is full), then run one job.
+
+        The caller prepares the job inside the block, so a request waiting in the queue
+        holds no database connection yet. ``cpu_seconds`` (the job's budget) sets the
+        ``retry_after`` of a refusal: a worker is free within about that time.
+        """
+        retry_after = max(1, math.ceil(cpu_seconds))
         if self._closed:
             raise VerifierUnavailableError("the verifier is shutting down", retry_after=retry_after)
         if not self._admitted.acquire(blocking=False):
@@ -135,13 +149,16 @@ class VerifierPool:
             )
         try:
             with self._running:
-                worker = self._take()
-                try:
-                    return self._converse(worker, job, registry)
-                finally:
-                    self._give_back(worker)
+                yield self._run
         finally:
             self._admitted.release()
+
+    def _run(self, job: VerifyJob, registry: LocalRegistry) -> VerificationReport:
+        worker = self._take()
+        try:
+            return self._converse(worker, job, registry)
+        finally:
+            self._give_back(worker)
 
     def close(self) -> None:
         """Stop the idle workers now and busy ones when their job ends."""

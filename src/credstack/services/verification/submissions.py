@@ -34,15 +34,18 @@ def verify_submission(
     ``VerifierUnavailableError`` when the pool is full.
     """
     limits = ctx.verification
-    registry = local_registry(session, ctx)
-    job = VerifyJob(
-        data=data,
-        input_name=input_name,
-        now=ctx.now(),
-        budget=limits.budget,
-        recipient=recipient,
-        trusted_issuers=registry.trusted_issuers,
-    )
-    report = shared_pool(limits.workers, limits.queue).verify(job, registry)
+    pool = shared_pool(limits.workers, limits.queue)
+    with pool.reserved(limits.budget.cpu_seconds) as run:
+        # read the database only once a worker is ours: waiting holds no connection
+        registry = local_registry(session, ctx)
+        job = VerifyJob(
+            data=data,
+            input_name=input_name,
+            now=ctx.now(),
+            budget=limits.budget,
+            recipient=recipient,
+            trusted_issuers=registry.trusted_issuers,
+        )
+        report = run(job, registry)
     record_verification(session, ctx, report, via=via)
     return report
