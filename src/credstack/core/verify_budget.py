@@ -56,30 +56,24 @@ def check_shape(credential: dict[str, Any], budget: VerifyBudget) -> None:
             limit="max_proofs",
             allowed=budget.max_proofs,
         )
-    stack: list[tuple[str, Any]] = [("$", credential)]
+    stack: list[tuple[str, list[Any] | dict[str, Any]]] = [("$", credential)]
     while stack:
         path, value = stack.pop()
-        if isinstance(value, list):
-            _check_entries(path, len(value), "entries", "array", budget)
-            stack.extend(
-                (f"{path}[{index}]", item)
-                for index, item in enumerate(value)
-                if isinstance(item, list | dict)
+        unit, kind, step = (
+            ("entries", "array", "{}[{}]")
+            if isinstance(value, list)
+            else ("members", "object", "{}.{}")
+        )
+        if len(value) > budget.max_entries:
+            raise VerificationBudgetError(
+                f"{path} has {len(value):,} {unit}; this verifier reads at most "
+                f"{budget.max_entries:,} {unit} per {kind}",
+                limit="max_entries",
+                allowed=budget.max_entries,
             )
-        elif isinstance(value, dict):
-            _check_entries(path, len(value), "members", "object", budget)
-            stack.extend(
-                (f"{path}.{key}", item)
-                for key, item in value.items()
-                if isinstance(item, list | dict)
-            )
-
-
-def _check_entries(path: str, size: int, unit: str, kind: str, budget: VerifyBudget) -> None:
-    if size > budget.max_entries:
-        raise VerificationBudgetError(
-            f"{path} has {size:,} {unit}; this verifier reads at most "
-            f"{budget.max_entries:,} {unit} per {kind}",
-            limit="max_entries",
-            allowed=budget.max_entries,
+        children = enumerate(value) if isinstance(value, list) else value.items()
+        stack.extend(
+            (step.format(path, key), item)
+            for key, item in children
+            if isinstance(item, list | dict)
         )
