@@ -34,7 +34,7 @@ def normalise_database_url(url: str) -> str:
 
 class Settings(BaseSettings):
     """The variables of architecture §6 (home, database URL, base URL, secret, SMTP), plus the
-    status-list lifetime (docs/status-lists.md)."""
+    status-list lifetime (docs/status-lists.md) and the verification budget."""
 
     model_config = SettingsConfigDict(env_prefix="CREDSTACK_", extra="ignore", frozen=True)
 
@@ -46,6 +46,15 @@ class Settings(BaseSettings):
     #: how long a signed status list counts (``validUntil``), and its ``ttl`` (seconds)
     status_list_validity_seconds: int = Field(default=86_400, ge=60)
     status_list_ttl_seconds: int = Field(default=300, ge=1)
+    # The verification budget (docs/operations.md, "Verification budget"): what one
+    # credential handed to the verifier may cost, and how many are verified at once.
+    verify_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1)
+    verify_max_entries: int = Field(default=1_000, ge=1)
+    verify_max_proofs: int = Field(default=8, ge=1)
+    verify_cpu_seconds: float = Field(default=5.0, gt=0)
+    verify_timeout_seconds: float = Field(default=30.0, gt=0)
+    verify_workers: int = Field(default=2, ge=1, le=64)
+    verify_queue: int = Field(default=8, ge=0)
 
     @field_validator("home")
     @classmethod

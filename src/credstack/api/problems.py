@@ -29,8 +29,11 @@ _STATUS: tuple[tuple[type[errors.CredstackError], int], ...] = (
     (errors.PermissionDeniedError, 403),
     (errors.AuthenticationError, 401),
     (errors.ValidationError, 422),
+    (errors.InputTooLargeError, 413),
+    (errors.VerificationBudgetError, 422),
     (errors.InputError, 400),
     (errors.ConfigurationError, 503),
+    (errors.VerifierUnavailableError, 503),
     (errors.FetchError, 502),
 )
 
@@ -91,6 +94,8 @@ class Problem:
     headers: dict[str, str] = field(default_factory=dict)
     #: the heading a page shows, where the status's own would say too little
     heading: str | None = None
+    #: more members for the problem JSON (e.g. the ``limit`` a verification exceeded)
+    extra: dict[str, Any] | None = None
 
     @property
     def title(self) -> str:
@@ -109,7 +114,16 @@ def describe(exc: Exception) -> Problem:
     """The one mapping from an exception to status, code and detail, for every edge."""
     if isinstance(exc, errors.CredstackError):
         listed = exc.problems if isinstance(exc, errors.ValidationError) else None
-        return Problem(status_for(exc), exc.message, code=exc.code, problems=listed)
+        extra: dict[str, Any] | None = None
+        headers: dict[str, str] = {}
+        if isinstance(exc, errors.VerificationBudgetError):
+            extra = {"limit": exc.limit, "allowed": exc.allowed}
+        if isinstance(exc, errors.VerifierUnavailableError):
+            headers["Retry-After"] = str(exc.retry_after)
+        return Problem(
+            status_for(exc), exc.message, code=exc.code, problems=listed, headers=headers,
+            extra=extra,
+        )  # fmt: skip
     if isinstance(exc, RequestValidationError):
         listed = [
             f"{'.'.join(str(p) for p in err.get('loc', ()))}: {err.get('msg', 'invalid')}"
@@ -140,7 +154,9 @@ def describe(exc: Exception) -> Problem:
 
 def problem_response(described: Problem, instance: str | None = None) -> JSONResponse:
     """``described`` as an ``application/problem+json`` response (its headers included)."""
-    extra = {"problems": described.problems} if described.problems is not None else None
+    extra = dict(described.extra or {})
+    if described.problems is not None:
+        extra["problems"] = described.problems
     response = problem(
         described.status, described.detail, code=described.code, instance=instance, extra=extra
     )

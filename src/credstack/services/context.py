@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from credstack.services.verification.limits import VerificationLimits
+
 if TYPE_CHECKING:
     from credstack.settings import Settings
 
@@ -38,6 +40,8 @@ class ServiceContext:
     #: how long a signed status list counts (its ``validUntil``) and its ``ttl``
     status_list_validity: timedelta = timedelta(days=1)
     status_list_ttl: timedelta = timedelta(minutes=5)
+    #: the verification budget and pool size (``CREDSTACK_VERIFY_*``)
+    verification: VerificationLimits = field(default_factory=VerificationLimits)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, actor: str = "cli") -> ServiceContext:
@@ -49,6 +53,7 @@ class ServiceContext:
             actor=actor,
             status_list_validity=timedelta(seconds=settings.status_list_validity_seconds),
             status_list_ttl=timedelta(seconds=settings.status_list_ttl_seconds),
+            verification=VerificationLimits.from_settings(settings),
         )
 
     def url(self, path: str) -> str:
