@@ -125,10 +125,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        ctx = ServiceContext.from_settings(settings)
-        loops = (
-            [MailDelivery(engine, ctx), status_list_refresher(engine, ctx)] if background else []
-        )
+        loops = []
+        if background:
+            ctx = ServiceContext.from_settings(settings)
+            loops = [MailDelivery(engine, ctx), status_list_refresher(engine, ctx)]
         for loop in loops:
             loop.start()
         try:
