@@ -133,10 +133,11 @@ def run_case(backend: str, rows: int, workers: int | None, seconds: float) -> di
     be busier now than when the parent measured, and the ratio must compare like with like.
     """
     local_rate = signing_rate(seconds)
-    from credstack.services import achievements
-    from credstack.services.bulk import issue_csv
+    from credstack.services.accounts.users import Principal
+    from credstack.services.achievements import lifecycle as achievements
     from credstack.services.context import ServiceContext
-    from credstack.services.issuers import create_issuer
+    from credstack.services.issuers.profiles import create_issuer
+    from credstack.services.issuing.bulk import issue_csv
     from credstack.store.engine import create_database_engine, session_factory
     from credstack.store.migrate import upgrade_to_head
 
@@ -162,8 +163,8 @@ def run_case(backend: str, rows: int, workers: int | None, seconds: float) -> di
                 session.commit()
                 start = time.perf_counter()
                 summary = issue_csv(
-                    session, ctx, achievement_id, csv_path, checkpoint=session.commit,
-                    workers=workers,
+                    session, ctx, achievement_id, csv_path, principal=Principal.operator(),
+                    checkpoint=session.commit, workers=workers,
                 )  # fmt: skip
                 session.commit()
                 elapsed = time.perf_counter() - start

@@ -1,6 +1,6 @@
 """The credentials the core benchmark signs and verifies.
 
-``typical`` is shaped like what Credstack issues (design §2): an OB 3.0
+``typical`` is shaped like what Credstack issues (architecture §2): an OB 3.0
 ``OpenBadgeCredential`` on VC 2.0 with an issuer profile, a hashed-email recipient, a
 micro-credential achievement aligned to three ESCO skills, and a status list entry.
 ``complete`` is the 1EdTech "complete" example (embedded endorsements with their own

@@ -20,17 +20,28 @@ from credstack.store.models import User
 from credstack.web.sessions import SESSION_COOKIE, encode_cookie, session_key
 
 
-def session_cookie(app: FastAPI, settings: Settings, user: User | None, csrf: str) -> str:
-    """The cookie value of a session with CSRF token ``csrf``: ``user``'s, or a visitor's."""
+def session_cookie(
+    app: FastAPI,
+    settings: Settings,
+    user: User | None,
+    csrf: str,
+    sessions: sessionmaker[Session] | None = None,
+) -> str:
+    """The cookie value of a session with CSRF token ``csrf``: ``user``'s, or a visitor's.
+
+    The session row is written through ``sessions`` (default: the app's own factory).
+    """
     data: dict[str, Any] = {"csrf": csrf, "exp": int(time.time()) + 3600}
     if user is not None:
-        data["sid"] = new_session(app, settings, user)
+        data["sid"] = new_session(app, settings, user, sessions)
     return encode_cookie(session_key(settings.master_secret()), data)
 
 
-def new_session(app: FastAPI, settings: Settings, user: User) -> str:
+def new_session(
+    app: FastAPI, settings: Settings, user: User, sessions: sessionmaker[Session] | None = None
+) -> str:
     """Start (and commit) a session of ``user`` in the app's database; returns its id."""
-    factory: sessionmaker[Session] = app.state.session_factory
+    factory: sessionmaker[Session] = sessions or app.state.session_factory
     ctx = ServiceContext.from_settings(settings, actor="test")
     with factory() as db:
         session_id = start_session(db, ctx, user, SessionPolicy.from_settings(settings))

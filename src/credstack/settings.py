@@ -1,6 +1,6 @@
 """The one settings object of a Credstack process.
 
-Settings come from the environment (prefix ``CREDSTACK_``, see design §6) and are built
+Settings come from the environment (prefix ``CREDSTACK_``, see architecture §6) and are built
 once at the edge (the CLI command or the test fixture) by :func:`load_settings`, then
 passed down. Nothing reads the environment at import time, so tests and several app
 instances in one process never see each other's configuration.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -34,8 +34,9 @@ def normalise_database_url(url: str) -> str:
 
 
 class Settings(BaseSettings):
-    """The variables of design §6 (home, database URL, base URL, secret, SMTP) and the
-    session and rate-limit settings of docs/operations.md."""
+    """The variables of architecture §6 (home, database URL, base URL, secret, SMTP), plus the
+    status-list lifetime (docs/status-lists.md), the verification budget, and the session
+    and rate-limit settings (docs/operations.md)."""
 
     model_config = SettingsConfigDict(env_prefix="CREDSTACK_", extra="ignore", frozen=True)
 
@@ -44,6 +45,18 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     secret_key: SecretStr | None = None
     smtp_url: str | None = None
+    #: how long a signed status list counts (``validUntil``), and its ``ttl`` (seconds)
+    status_list_validity_seconds: int = Field(default=86_400, ge=60)
+    status_list_ttl_seconds: int = Field(default=300, ge=1)
+    # The verification budget (docs/operations.md, "Verification budget"): what one
+    # credential handed to the verifier may cost, and how many are verified at once.
+    verify_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1)
+    verify_max_entries: int = Field(default=1_000, ge=1)
+    verify_max_proofs: int = Field(default=8, ge=1)
+    verify_cpu_seconds: float = Field(default=5.0, gt=0)
+    verify_timeout_seconds: float = Field(default=30.0, gt=0)
+    verify_workers: int = Field(default=2, ge=1, le=64)
+    verify_queue: int = Field(default=8, ge=0)
     #: sessions end after this many hours unused, and this many days after signing in
     session_idle_hours: float = Field(default=24.0, gt=0)
     session_max_days: float = Field(default=14.0, gt=0)
@@ -76,6 +89,17 @@ class Settings(BaseSettings):
         value = value.strip().rstrip("/")
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("status_list_ttl_seconds")
+    @classmethod
+    def _ttl_within_validity(cls, value: int, info: ValidationInfo) -> int:
+        """A list re-signed at half its validity must still outlive one ttl of caching."""
+        validity = info.data.get("status_list_validity_seconds")
+        if isinstance(validity, int) and value * 2 > validity:
+            raise ValueError(
+                f"must be at most half of CREDSTACK_STATUS_LIST_VALIDITY_SECONDS ({validity})"
+            )
         return value
 
     @property

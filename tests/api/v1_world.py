@@ -11,7 +11,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from credstack.services.accounts import authz, tokens
 from credstack.services.accounts.users import Principal
@@ -82,11 +82,19 @@ def build_world(db: Session, settings: Settings) -> World:
     return World(home, other, users, ctx)
 
 
-def session_client(app: FastAPI, settings: Settings, user: User | None) -> TestClient:
-    """A client whose cookie jar holds a signed session of ``user`` (None: anonymous)."""
+def session_client(
+    app: FastAPI,
+    settings: Settings,
+    user: User | None,
+    sessions: sessionmaker[Session] | None = None,
+) -> TestClient:
+    """A client whose cookie jar holds a signed session of ``user`` (None: anonymous).
+
+    The session row is written through ``sessions`` (default: the app's own factory).
+    """
     client = TestClient(app)
     if user is not None:
-        client.cookies.set(SESSION_COOKIE, session_cookie(app, settings, user, CSRF))
+        client.cookies.set(SESSION_COOKIE, session_cookie(app, settings, user, CSRF, sessions))
         client.headers["X-CSRF-Token"] = CSRF
     return client
 

@@ -7,7 +7,6 @@ PostgreSQL schema) with a published achievement, because CLI commands really com
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 from cli_runner import run
 
 from credstack.cli.main import main
+from fresh_home import fresh_home
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "micro-credential.yaml"
 ISSUER = [
@@ -31,26 +31,16 @@ def achievement(
     capsys: pytest.CaptureFixture[str],
 ) -> Iterator[str]:
     """A fresh home and database with issuer ``exu`` and the example achievement published."""
-    for name in list(os.environ):
-        if name.startswith("CREDSTACK_") and name != "CREDSTACK_TEST_DATABASE_URL":
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("CREDSTACK_HOME", str(tmp_path / "home"))
-    schemas = schema = None
-    if request.param == "postgresql":
-        schemas = request.getfixturevalue("postgres_schemas")
-        schema = schemas.create("awardcli")
-        monkeypatch.setenv("CREDSTACK_DATABASE_URL", schemas.url_for(schema))
-    assert main(["init"]) == 0
-    assert main(ISSUER) == 0
-    code, out, _ = run(
-        capsys,
-        *("achievement", "create", "--issuer", "exu", "--file", str(EXAMPLE)),
-        *("--publish", "--json"),
-    )
-    assert code == 0, out
-    yield json.loads(out)["id"]
-    if schemas is not None and schema is not None:
-        schemas.drop(schema)
+    with fresh_home(request, monkeypatch, tmp_path / "home", "awardcli"):
+        assert main(["init"]) == 0
+        assert main(ISSUER) == 0
+        code, out, _ = run(
+            capsys,
+            *("achievement", "create", "--issuer", "exu", "--file", str(EXAMPLE)),
+            *("--publish", "--json"),
+        )
+        assert code == 0, out
+        yield json.loads(out)["id"]
 
 
 def write(path: Path, text: str | bytes) -> Path:

@@ -1,4 +1,4 @@
-"""``credstack verify``, ``keys generate`` and ``sign`` as a user runs them (design §6)."""
+"""``credstack verify``, ``keys generate`` and ``sign`` as a user runs them (architecture §6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""verify(): every check of design §7, on credentials signed with real keys."""
+"""verify(): every check of architecture §7, on credentials signed with real keys."""
 
 from __future__ import annotations
 

@@ -41,6 +41,7 @@ from credstack.services.verification.fetcher import HttpFetcher
 from credstack.settings import load_settings
 from credstack.store.engine import create_database_engine
 from credstack.store.models import Award
+from fresh_home import fresh_home
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "micro-credential.yaml"
 ROWS = 1000
@@ -64,21 +65,10 @@ def deployment(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Deployment]:
     """A fresh CREDSTACK_HOME and database whose base URL is where the app will listen."""
-    for name in list(os.environ):
-        if name.startswith("CREDSTACK_") and name != "CREDSTACK_TEST_DATABASE_URL":
-            monkeypatch.delenv(name)
-    home = tmp_path / "home"
     base_url = f"http://127.0.0.1:{free_port()}"
-    monkeypatch.setenv("CREDSTACK_HOME", str(home))
-    monkeypatch.setenv("CREDSTACK_BASE_URL", base_url)
-    schemas = schema = None
-    if request.param == "postgresql":
-        schemas = request.getfixturevalue("postgres_schemas")
-        schema = schemas.create("e2e")
-        monkeypatch.setenv("CREDSTACK_DATABASE_URL", schemas.url_for(schema))
-    yield Deployment(home=home, base_url=base_url)
-    if schemas is not None and schema is not None:
-        schemas.drop(schema)
+    with fresh_home(request, monkeypatch, tmp_path / "home", "e2e") as home:
+        monkeypatch.setenv("CREDSTACK_BASE_URL", base_url)
+        yield Deployment(home=home, base_url=base_url)
 
 
 @contextmanager
@@ -151,7 +141,7 @@ def test_issue_revoke_serve_verify_and_reissue(
         *("issuer", "create", "--name", "Example University", "--type", "university"),
         *("--url", "https://www.example-university.eu", "--country", "NL", "--slug", "exu"),
     )
-    assert str(issuer["did"]).startswith("did:key:")  # http base URL: did:key (design §2)
+    assert str(issuer["did"]).startswith("did:key:")  # http base URL: did:key (architecture §2)
     achievement = cli_json(
         capsys,
         *("achievement", "create", "--issuer", "exu", "--file", str(EXAMPLE), "--publish"),

@@ -7,7 +7,7 @@ characters N-Quads must escape (quotes, backslashes, newlines, other control
 characters), language-tagged value objects, a JSON-LD ``@list`` (``allowedValue``),
 ``xsd:float`` coercion of whole and fractional numbers (``creditsAvailable``), nested
 blank nodes (results, alignments, identity objects, evidence) and a
-``BitstringStatusListEntry``. The content mirrors what Credstack issues (design §2:
+``BitstringStatusListEntry``. The content mirrors what Credstack issues (architecture §2:
 OB 3.0 vocabulary only, EU elements as alignments, hashed e-mail + name identity).
 """
 
@@ -238,7 +238,7 @@ def direction_tagged_credential(issuer_did: str) -> dict[str, Any]:
 
 
 def with_status(credential: dict[str, Any], list_url: str, index: int) -> dict[str, Any]:
-    """The credential with one revocation ``BitstringStatusListEntry`` (design §2)."""
+    """The credential with one revocation ``BitstringStatusListEntry`` (architecture §2)."""
     return {
         **credential,
         "credentialStatus": {

@@ -14,7 +14,7 @@ from typing import Any
 
 from ob3_samples import VC_V2
 
-#: the BSL 1.0 minimum (16 KB), which Credstack also uses (design §2)
+#: the BSL 1.0 minimum (16 KB), which Credstack also uses (architecture §2)
 MIN_ENTRIES = 131_072
 
 

@@ -3,7 +3,7 @@
 Why a CLI-level test beside ``test_js_interop.py``: users meet Credstack through
 ``credstack keys generate``, ``credstack sign`` and ``credstack verify --documents``. Here
 the very same key file and the very same ``--documents`` map go to both tools, and the
-credentials carry a BitstringStatusListEntry, so the full design §7 verification (schema,
+credentials carry a BitstringStatusListEntry, so the full architecture §7 verification (schema,
 proof, issuer key, dates, status, recipient) runs on what vc.js signed, and vc.js checks
 status on what the CLI signed.
 """
@@ -70,7 +70,7 @@ class Workspace:
         return path
 
     def publish_status_list(self, signed_list: dict[str, Any]) -> None:
-        """Serve the list through the map, with a path relative to the map (design §6)."""
+        """Serve the list through the map, with a path relative to the map (architecture §6)."""
         self.write("status-9.json", signed_list)
         self.map_file.write_text(json.dumps({LIST_URL: "status-9.json"}), encoding="utf-8")
 

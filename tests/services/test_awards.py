@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from credstack.core.errors import ConflictError, InputError
+from credstack.core.errors import ConflictError, ValidationError
 from credstack.core.identity import identity_matches
 from credstack.core.report import CheckStatus
 from credstack.services.achievements import lifecycle as achievements
@@ -179,11 +179,15 @@ def test_a_draft_achievement_cannot_be_awarded(db: Session, ctx: ServiceContext)
 def test_an_expiry_before_the_issue_date_is_refused(
     db: Session, ctx: ServiceContext, achievement_id: str
 ) -> None:
-    with pytest.raises(InputError, match="would expire"):
+    # refused by the award rules every door shares, with the field named (it was an
+    # InputError "would expire" raised while signing before the rules were one)
+    refused = "expires: '2026-03-01T00:00:00[+]00:00' is not after the issue date"
+    with pytest.raises(ValidationError, match=refused):
         issue_award(
             db, ctx, achievement_id=achievement_id, email="a@b.example", name="A",
             issued=datetime(2026, 4, 1, tzinfo=UTC), expires=datetime(2026, 3, 1, tzinfo=UTC),
         )  # fmt: skip
+    assert db.scalar(select(func.count()).select_from(Award)) == 0
 
 
 def test_award_ids_never_start_with_a_dash_so_the_cli_can_take_them(tmp_path: Path) -> None:

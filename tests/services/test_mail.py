@@ -21,14 +21,8 @@ from sqlalchemy.orm import Session
 
 from credstack.core.errors import ConfigurationError
 from credstack.services.context import ServiceContext
-from credstack.services.learners.claims import find_claim
-from credstack.services.mail.outbox import (
-    deliver_pending,
-    outbox_file,
-    queue_claim_email,
-    queue_claim_emails,
-    queue_notice,
-)
+from credstack.services.learners.claims import find_claim, queue_claim_email, queue_claim_emails
+from credstack.services.mail.outbox import deliver_pending, outbox_file, queue_notice
 from credstack.services.mail.smtp_url import parse_smtp_url
 from credstack.store.models import Award, OutboxEmail
 from issued_awards import issue, make_context, new_achievement, new_issuer
@@ -276,3 +270,46 @@ def test_a_batch_queues_one_email_and_one_working_link_per_award(
         assert isinstance(parsed, EmailMessage)
         assert "Zoë Ørsted" in text_of(parsed)  # UTF-8 survives the quoted-printable body
         assert str(parsed["Subject"]).startswith("Your credential from Issuer batch")
+
+
+LEGACY_ROWS = ["ada@example.org\r\nBcc: eve@evil.example", "a@b.example, c@d.example"]
+
+
+def legacy_rows(db: Session, ctx: ServiceContext) -> list[OutboxEmail]:
+    """Rows queued by a version that took any address, before a good one."""
+    bad = [
+        queue_notice(db, ctx, to_address=to, subject="Hi", paragraphs=["x"]) for to in LEGACY_ROWS
+    ]
+    award_with_email(db, ctx, "grace@example.org")
+    return bad
+
+
+def test_a_bad_stored_recipient_is_never_sent_and_does_not_stop_the_others(
+    db: Session, ctx: ServiceContext, smtp_server: tuple[Recorder, int]
+) -> None:
+    recorder, port = smtp_server
+    bad = legacy_rows(db, ctx)
+
+    report = deliver_pending(db, dataclasses.replace(ctx, smtp_url=f"smtp://127.0.0.1:{port}"))
+
+    assert (report.sent, report.failed) == (1, 2)
+    assert [recipients for _, recipients in recorder.envelopes] == [["grace@example.org"]]
+    assert [str(m["To"]) for m in recorder.messages] == ["grace@example.org"]
+    assert all(row.sent_at is None and row.attempts == 1 for row in bad)
+    assert "not sent: the recipient" in (bad[0].last_error or "")
+    assert "control character" in (bad[0].last_error or "")
+    assert "not a list" in (bad[1].last_error or "")
+
+
+def test_a_bad_stored_recipient_is_not_written_to_the_outbox_folder(
+    db: Session, ctx: ServiceContext
+) -> None:
+    bad = legacy_rows(db, ctx)
+
+    report = deliver_pending(db, ctx)
+
+    assert (report.written, report.failed) == (1, 2)
+    assert not any(outbox_file(ctx, row).exists() for row in bad)
+    (written,) = (ctx.home / "outbox").iterdir()
+    assert "To: grace@example.org" in written.read_text(encoding="utf-8")
+    assert all(row.sent_at is None and "not sent" in (row.last_error or "") for row in bad)

@@ -1,4 +1,4 @@
-"""Settings: exactly the variables of design §6, read when built, never at import."""
+"""Settings: exactly the variables of architecture §6, read when built, never at import."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from web_client import PASSWORD, csrf_from, emailed_link, post_form, sign_up
 
 from credstack.core.baking import extract_png
 from credstack.services.context import ServiceContext
-from credstack.services.mail.outbox import queue_claim_email
+from credstack.services.learners.claims import queue_claim_email
 from credstack.services.revocation.revoke import revoke
 from credstack.settings import Settings
 from credstack.store.models import Award, AwardState, Organization, OutboxEmail, User

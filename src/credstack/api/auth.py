@@ -15,12 +15,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
 
 from credstack.api.dependencies import AppSettings, DbSession
-from credstack.core.errors import AuthenticationError, NotFoundError
-from credstack.services.accounts import authz, tokens
-from credstack.services.accounts.authz import Action
+from credstack.core.errors import AuthenticationError
+from credstack.services.accounts import tokens
 from credstack.services.accounts.sessions import SessionPolicy, session_user
 from credstack.services.accounts.users import Principal
 from credstack.services.context import ServiceContext
@@ -92,17 +90,3 @@ def enforce_rate_limit(request: Request, name: str) -> None:
     address = request.client.host if request.client is not None else "unknown"
     ctx = ServiceContext.from_settings(request.app.state.settings, actor="api")
     rate_limiter(request).enforce(ctx, Hit(name, address))
-
-
-def require_on(
-    session: Session, principal: Principal, organization_id: str, action: Action, missing: str
-) -> None:
-    """``authz.require`` for a thing of an organisation (an award, an achievement).
-
-    An outsider gets the same ``NotFoundError`` (``missing``) as for an id that does not
-    exist, so ids of other organisations cannot be probed.
-    """
-    try:
-        authz.require(session, principal, organization_id, action)
-    except NotFoundError:
-        raise NotFoundError(missing) from None

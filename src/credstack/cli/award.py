@@ -1,6 +1,6 @@
 """``credstack award``: issue one award (``create``) or a whole CSV file (``bulk``).
 
-Output follows design §6: ``create --json`` prints ``{"id", "url", "state"}`` (plus
+Output follows architecture §6: ``create --json`` prints ``{"id", "url", "state"}`` (plus
 ``"created"``: false when the same learner and external id were awarded before);
 ``bulk --json`` prints ``{"issued", "skipped", "invalid", "problems"}``. ``bulk`` exits 1
 whenever a row was bad, even when ``--skip-invalid`` issued the good ones, so a script
@@ -66,31 +66,37 @@ def create_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Issue one signed credential and print its id and public URL."""
+    from dataclasses import asdict
+
     from credstack.cli.unit_of_work import unit_of_work
-    from credstack.core.award_csv import parse_row
+    from credstack.core.award_request import AwardInput, check_award
     from credstack.core.errors import InputError
+    from credstack.services.accounts.users import Principal
     from credstack.services.issuing.awards import award_url, issue_award
 
-    # the same rules as a CSV row, so both ways of issuing accept the same input
-    cells = {"email": email, "name": name, "external_id": external_id, "evidence": evidence or ""}
-    cells |= {"narrative": narrative or "", "result": result or ""}
-    cells |= {"issued": issued or "", "expires": expires or ""}
-    checked, problems = parse_row(list(cells), list(cells.values()), 0, now=datetime.now(UTC))
+    award = AwardInput(
+        email=email,
+        name=name,
+        external_id=external_id,
+        evidence=evidence,
+        narrative=narrative,
+        result=result,
+        issued=issued,
+        expires=expires,
+    )
+    # the rules every door shares, checked before the database is opened; the problem is
+    # named by its option, as a command line names it
+    checked, problems = check_award(award, now=datetime.now(UTC))
     if checked is None:
-        raise InputError(f"--{problems[0].column.replace('_', '-')}: {problems[0].message}")
+        named = [f"--{problem.field.replace('_', '-')}: {problem.message}" for problem in problems]
+        raise InputError("; ".join(named))
     with unit_of_work() as (session, ctx):
         outcome = issue_award(
             session,
             ctx,
             achievement_id=achievement,
-            email=checked.email,
-            name=checked.name,
-            external_id=checked.external_id,
-            evidence=checked.evidence,
-            narrative=checked.narrative,
-            result=checked.result,
-            issued=checked.issued,
-            expires=checked.expires,
+            **asdict(award),
+            principal=Principal.operator(),
         )
         row = {
             "id": outcome.award.id,
@@ -174,6 +180,7 @@ def bulk_command(
 ) -> None:
     """Issue an award for every row of a CSV file (validated first, committed in batches)."""
     from credstack.cli.unit_of_work import unit_of_work
+    from credstack.services.accounts.users import Principal
     from credstack.services.issuing.bulk import issue_csv
 
     show_bar = not as_json and sys.stderr.isatty()
@@ -183,6 +190,7 @@ def bulk_command(
             ctx,
             achievement,
             file,
+            principal=Principal.operator(),
             skip_invalid=skip_invalid,
             dry_run=dry_run,
             progress=progress,

@@ -1,6 +1,6 @@
 """``credstack issuer``: create and list issuers, show, rotate and compromise their keys.
 
-Output follows design §6: ``--json`` prints one JSON object (``create``) or JSON lines
+Output follows architecture §6: ``--json`` prints one JSON object (``create``) or JSON lines
 (``list``, ``keys``, ``rotate-key``, ``compromise-key``), so scripts can rely on it. Every
 command runs as one unit of work: it commits when it succeeds, and prints afterwards.
 """
@@ -163,13 +163,13 @@ def rotate_key_command(slug: SlugArgument, as_json: JsonFlag = False) -> None:
     """Retire the active Ed25519 key and create a new one (did:key issuers get a new DID)."""
     from credstack.cli.unit_of_work import unit_of_work
     from credstack.services.issuers.keys import list_keys, rotate_key
-    from credstack.services.issuers.profiles import get_issuer
+    from credstack.services.issuers.organizations import organization_by_slug
 
     with unit_of_work() as (session, ctx):
         before = {key.id: key.state for key in list_keys(session, slug)}
         new_key = rotate_key(session, ctx, slug)
         changed = [_key_json(k) for k in list_keys(session, slug) if before.get(k.id) != k.state]
-        did = get_issuer(session, slug).did
+        did = organization_by_slug(session, slug).did
     if as_json:
         _echo_lines(changed)
         return
@@ -187,11 +187,13 @@ def compromise_key_command(
 ) -> None:
     """Mark a key compromised: what it signed stops verifying (did:key: awards revoked)."""
     from credstack.cli.unit_of_work import unit_of_work
-    from credstack.services.issuers.keys import compromise_key, list_keys
+    from credstack.services.accounts.users import Principal
+    from credstack.services.issuers.keys import list_keys
+    from credstack.services.revocation.key_compromise import compromise_key
 
     with unit_of_work() as (session, ctx):
         before = {key.id: key.state for key in list_keys(session, slug)}
-        result = compromise_key(session, ctx, slug, key_id)
+        result = compromise_key(session, ctx, slug, key_id, principal=Principal.operator())
         changed = [_key_json(k) for k in list_keys(session, slug) if before.get(k.id) != k.state]
     revoked = [
         {"type": "award", "id": award_id, "state": "revoked"}

@@ -91,7 +91,7 @@ def _database_url_for_message() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code instead of exiting (tests call this)."""
     try:
-        # Standalone mode: Typer prints usage errors itself and exits 2 (design §6).
+        # Standalone mode: Typer prints usage errors itself and exits 2 (architecture §6).
         app(args=list(argv) if argv is not None else None, prog_name="credstack")
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

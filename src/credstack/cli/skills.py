@@ -2,7 +2,7 @@
 
 Each batch is committed as it is written, so a long import that is interrupted keeps its
 progress and a second run (which upserts) finishes it. A Rich progress bar per file is
-shown on a terminal; ``--json`` prints one summary object instead (design §6).
+shown on a terminal; ``--json`` prints one summary object instead (architecture §6).
 """
 
 from __future__ import annotations

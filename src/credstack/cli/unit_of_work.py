@@ -7,7 +7,7 @@ Commands that change data do::
         print(...)  # after the block has committed, prefer printing outside it
 
 The block commits when it ends normally and rolls back on any error, so a command that
-fails halfway leaves nothing behind. Services only flush (design §3). The database is
+fails halfway leaves nothing behind. Services only flush (architecture §3). The database is
 checked first, so an uninitialised one gives "run 'credstack init'" instead of an SQL
 error about a missing table. Imported inside command functions only (it pulls in
 SQLAlchemy), to keep ``credstack --help`` instant.

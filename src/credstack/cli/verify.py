@@ -63,9 +63,12 @@ def verify_command(
     """Verify Open Badges 3.0 credentials and show every check.
 
     Exit code 0 when every input verified, 1 when any failed a check, 2 when an input
-    could not be read as a credential at all.
+    could not be read as a credential at all or is over the verification budget
+    (CREDSTACK_VERIFY_MAX_BYTES, _MAX_ENTRIES, _MAX_PROOFS).
     """
+    from credstack.services.verification.limits import VerificationLimits
     from credstack.services.verification.verify import VerificationRequest, verify_inputs
+    from credstack.settings import load_settings
 
     request = VerificationRequest(
         inputs=inputs,
@@ -74,6 +77,7 @@ def verify_command(
         now=now,
         allow_http_loopback=allow_http_loopback,
         stdin=sys.stdin.buffer,
+        budget=VerificationLimits.from_settings(load_settings()).budget,
     )
     exit_code = 0
     for report in verify_inputs(request):

@@ -25,6 +25,8 @@ from pydantic_core import core_schema
 
 from credstack.core.durations import parse_duration
 from credstack.core.eu_vocabularies import Concept, find_concept, unknown_concept_message
+from credstack.core.image_data import normalise_image_data_uri
+from credstack.core.user_urls import web_url_problem
 
 #: OB 3.0 AchievementType values (closed part of the extensible enumeration)
 OB_ACHIEVEMENT_TYPES = frozenset(
@@ -81,7 +83,6 @@ OB_RESULT_TYPES = frozenset(
 )
 EXT_VALUE = re.compile(r"^ext:[A-Za-z0-9._-]+$")
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,4}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$")
-URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 _ESCO_URI = re.compile(r"^http://data\.europa\.eu/esco/(skill|occupation|isco)/[A-Za-z0-9-]+$")
 _ONET_SOC = re.compile(r"^\d{2}-\d{4}\.\d{2}$")
 _ONET_ELEMENT = re.compile(r"^\d(\.[A-Za-z0-9]+)+$")
@@ -125,9 +126,10 @@ def tidy_text(value: object) -> object:
 
 
 def check_url(value: str) -> str:
-    """An absolute http(s) URL, as OB 3.0 needs for ids and links."""
-    if not URL.match(value):
-        raise ValueError(f"must be an absolute http(s) URL, got {value!r}")
+    """An absolute http(s) URL, as OB 3.0 needs for ids and links (the one user-URL rule)."""
+    problem = web_url_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
@@ -156,10 +158,13 @@ def check_achievement_type(value: str) -> str:
 
 
 def check_image(value: str) -> str:
-    """A file path, an http(s) URL or an image data: URI."""
+    """A file path, an http(s) URL or an image data: URI (rewritten in base64, see
+    :func:`~credstack.core.image_data.normalise_image_data_uri`)."""
+    if value[:5].lower() == "data:":
+        return normalise_image_data_uri(value)
     looks_like_uri = ":" in value.split("/")[0]
-    if looks_like_uri and not (URL.match(value) or value.startswith("data:image/")):
-        raise ValueError(f"must be a file path, an http(s) URL or a data: URI, got {value!r}")
+    if looks_like_uri and web_url_problem(value) is not None:
+        raise ValueError(f"must be a file path, an http(s) URL or a data: URI, got {value[:80]!r}")
     return value
 
 

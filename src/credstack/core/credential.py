@@ -9,7 +9,7 @@ come in as arguments, so the same inputs give the same bytes.
 
 ``credentialSchema`` uses the VC 2.0 ``JsonSchema`` type: 1EdTech's
 ``1EdTechJsonSchemaValidator2019`` is defined only in their extensions context, which
-design §2 keeps out of the credential (it would be an undefined term otherwise).
+architecture §2 keeps out of the credential (it would be an undefined term otherwise).
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def achievement_json(
 ) -> dict[str, Any]:
     """The OB 3.0 ``Achievement`` for a definition, EU elements and skills included.
 
-    ``achievement_id_url`` is the public URL of the achievement (design §5); learning
+    ``achievement_id_url`` is the public URL of the achievement (architecture §5); learning
     outcomes and the grade description get anchors on it. ``issuer_profile`` becomes the
     ``creator`` (the awarding body). ``image_url`` overrides the definition's image when
     that is a local file the caller has published elsewhere.
@@ -168,7 +168,7 @@ def build_achievement_credential(
 ) -> dict[str, Any]:
     """An unsigned OB 3.0 AchievementCredential, ready for a proof.
 
-    The learner is named twice (design §2): a salted SHA-256 of the e-mail address, so
+    The learner is named twice (architecture §2): a salted SHA-256 of the e-mail address, so
     the address itself never appears, and their name in plain text (EU Annex I:
     identification of the learner). An ``external_id`` (the issuer's own learner number)
     is hashed with the same salt. ``validFrom`` is the EU "date of issuing".

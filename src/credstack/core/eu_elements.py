@@ -1,6 +1,6 @@
 """EU micro-credential elements (Annex I) expressed in OB 3.0's own vocabulary.
 
-Why this way (design §2): a credential that needs an extra JSON-LD context is rejected
+Why this way (architecture §2): a credential that needs an extra JSON-LD context is rejected
 by verifiers that only hold the VC 2.0 and OB 3.0 contexts, so no element gets a new
 term. Instead:
 

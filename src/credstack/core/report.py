@@ -1,6 +1,6 @@
 """The verification report: an ordered list of checks, each pass, fail, warn or skip.
 
-A failed verification is data, not an exception (design §3): the web page, the API and the
+A failed verification is data, not an exception (architecture §3): the web page, the API and the
 CLI all render the same report, so an employer sees *which* check failed and why.
 """
 
@@ -20,7 +20,7 @@ class CheckStatus(StrEnum):
     SKIP = "skip"
 
 
-#: The checks of design §7, in the order they run and are reported.
+#: The checks of architecture §7, in the order they run and are reported.
 CHECK_ORDER: tuple[str, ...] = (
     "parse",
     "context",
@@ -97,7 +97,7 @@ class VerificationReport:
         return next((c for c in self.checks if c.id == check_id), None)
 
     def to_json(self) -> dict[str, Any]:
-        """The machine-readable shape of design §6 (``verify --json`` and the API)."""
+        """The machine-readable shape of architecture §6 (``verify --json`` and the API)."""
         summary = self.summary.to_json() if self.summary else None
         return {
             "input": self.input,

@@ -1,4 +1,4 @@
-"""verify(): the ordered checks of design §7, every one reported.
+"""verify(): the ordered checks of architecture §7, every one reported.
 
 The function is pure: the clock, the fetcher, the JSON-LD loader and the local registries
 come in as :class:`VerifyOptions`, so the CLI, the API and the tests run the very same
@@ -14,7 +14,7 @@ from typing import Any
 
 from credstack.core.contexts import DocumentLoader, offline_loader
 from credstack.core.dids import Fetch as Fetcher
-from credstack.core.errors import CredstackError, InputError
+from credstack.core.errors import CredstackError, InputError, VerificationBudgetError
 from credstack.core.inputs import ParsedInput, parse_input
 from credstack.core.jsonld_values import node_id
 from credstack.core.report import (
@@ -24,6 +24,7 @@ from credstack.core.report import (
     Outcome,
     VerificationReport,
 )
+from credstack.core.verify_budget import VerifyBudget, check_shape
 from credstack.core.verify_checks import (
     check_context,
     check_dates,
@@ -48,15 +49,49 @@ class VerifyOptions:
     local_status: LocalStatusLookup | None = None
     #: documents this deployment serves itself (DID documents), consulted before fetching
     local_documents: Callable[[str], bytes | None] | None = None
+    #: the most this verification may cost (size, entries, proofs are checked here)
+    budget: VerifyBudget = field(default_factory=VerifyBudget)
 
 
 def verify(data: bytes | str, *, input_name: str, options: VerifyOptions) -> VerificationReport:
-    """Verify one input (JSON, compact JWT, baked PNG or SVG) and report every check."""
+    """Verify one input (JSON, compact JWT, baked PNG or SVG) and report every check.
+
+    An input over ``options.budget`` is an unreadable input whose reason names the limit.
+    """
     try:
-        parsed = parse_input(data)
+        return verify_within_budget(data, input_name=input_name, options=options)
+    except VerificationBudgetError as exc:
+        return unreadable(input_name, str(exc))
+
+
+def verify_within_budget(
+    data: bytes | str, *, input_name: str, options: VerifyOptions
+) -> VerificationReport:
+    """:func:`verify`, but an input over budget raises :class:`VerificationBudgetError`.
+
+    For callers that answer an over-budget input differently from an unreadable one
+    (the API's 413 and 422 problems); every other problem is still a report.
+    """
+    try:
+        parsed = parse_within_budget(data, options.budget)
+    except VerificationBudgetError:
+        raise
     except InputError as exc:
         return unreadable(input_name, str(exc))
+    except Exception as exc:  # hostile input must end in a report, never a crash
+        return unreadable(input_name, f"the input could not be read: {exc!r}")
     return verify_parsed(parsed, report=VerificationReport(input=input_name), options=options)
+
+
+def parse_within_budget(data: bytes | str, budget: VerifyBudget) -> ParsedInput:
+    """Read the credential from ``data`` and check its shape against ``budget``.
+
+    Raises :class:`VerificationBudgetError` (a subclass of ``InputError``) when it is
+    over budget, ``InputError`` when no credential can be read.
+    """
+    parsed = parse_input(data, max_bytes=budget.max_bytes)
+    check_shape(parsed.credential, budget)
+    return parsed
 
 
 def unreadable(input_name: str, reason: str) -> VerificationReport:

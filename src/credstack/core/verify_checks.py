@@ -125,7 +125,7 @@ def check_recipient(credential: dict[str, Any], recipient: str | None) -> Outcom
 
 
 def check_issuer_trust(credential: dict[str, Any], trusted: Container[str]) -> Outcome:
-    """Known issuers pass; unknown ones only warn (design §7 check 9)."""
+    """Known issuers pass; unknown ones only warn (architecture §7 check 9)."""
     issuer = credential.get("issuer")
     issuer_id = node_id(issuer)
     name = issuer.get("name") if isinstance(issuer, dict) else None

@@ -1,7 +1,7 @@
 """Check 7 of verify(): the credential's Bitstring Status List entry.
 
 The list credential is itself signed; it only counts when its proof is valid *and* it was
-signed by the credential's own issuer with a key that issuer authorises (design §2),
+signed by the credential's own issuer with a key that issuer authorises (architecture §2),
 otherwise anyone able to serve a file at that URL could "un-revoke" a credential. A list
 may be secured as Data Integrity JSON or as a VC-JWT, like any credential.
 """
@@ -135,7 +135,7 @@ def _fetch_list(url: str, fetch: Callable[[str], bytes]) -> tuple[dict[str, Any]
     except UnicodeDecodeError as exc:
         raise InputError(f"the status list at {url} is not UTF-8 JSON") from exc
     if text.startswith("{"):
-        return parse_credential_json(text), None
+        return parse_credential_json(text, what=f"the status list at {url}"), None
     try:
         return jwt_payload(text), text
     except InputError as exc:

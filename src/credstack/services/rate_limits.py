@@ -89,7 +89,7 @@ def refusal(decision: Decision) -> TooManyRequestsError:
     """The error for a refused hit, with the wait in its message and ``retry_after``."""
     return TooManyRequestsError(
         f"too many attempts: wait {decision.retry_after} seconds and try again",
-        decision.retry_after,
+        retry_after=decision.retry_after,
     )
 
 

@@ -1,4 +1,4 @@
-"""Public achievement URLs (design §5): the OB 3.0 Achievement JSON and its image.
+"""Public achievement URLs (architecture §5): the OB 3.0 Achievement JSON and its image.
 
 The ``id`` of every Achievement inside a credential is ``/achievements/{id}``, so
 verifiers and wallets dereference it: it needs no sign-in and serves exactly the JSON
@@ -8,13 +8,10 @@ answer 404 like unknown ids, so a draft's existence is not revealed).
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
 
-from credstack.api.dependencies import get_session
+from credstack.api.dependencies import DbSession
 from credstack.core.errors import NotFoundError
 from credstack.services.achievements.lifecycle import public_achievement
 
@@ -23,11 +20,9 @@ router = APIRouter(tags=["achievements"])
 #: a published version never changes, but an archived state may follow: cache briefly
 _PUBLIC_CACHE = "public, max-age=300"
 
-SessionDep = Annotated[Session, Depends(get_session)]
-
 
 @router.get("/achievements/{achievement_id}", summary="A published OB 3.0 Achievement (JSON-LD)")
-def achievement_document(achievement_id: str, request: Request, session: SessionDep) -> Response:
+def achievement_document(achievement_id: str, request: Request, session: DbSession) -> Response:
     achievement = public_achievement(session, achievement_id)
     accept = request.headers.get("accept", "")
     media_type = "application/ld+json" if "application/ld+json" in accept else "application/json"
@@ -39,7 +34,7 @@ def achievement_document(achievement_id: str, request: Request, session: Session
 
 
 @router.get("/achievements/{achievement_id}/image", summary="The achievement's badge image")
-def achievement_image(achievement_id: str, session: SessionDep) -> Response:
+def achievement_image(achievement_id: str, session: DbSession) -> Response:
     achievement = public_achievement(session, achievement_id)
     if achievement.image is None or achievement.image_mime is None:
         raise NotFoundError(f"achievement {achievement_id!r} has no stored image")

@@ -1,4 +1,4 @@
-"""Public credential URLs (design §5): the credential as JSON, VC-JWT, baked PNG and SVG.
+"""Public credential URLs (architecture §5): the credential as JSON, VC-JWT, baked PNG and SVG.
 
 These URLs are printed inside signed credentials and shared by learners, so they need no
 sign-in. The award id is long and random (unguessable), so a private award is still
@@ -13,8 +13,8 @@ from fastapi import APIRouter, Request, Response
 
 from credstack.api.dependencies import AppSettings, DbSession
 from credstack.services.context import ServiceContext
+from credstack.services.issuing.listing import get_award
 from credstack.services.learners.renderings import MEDIA_TYPES, render
-from credstack.services.revocation.revoke import get_award
 
 router = APIRouter(tags=["credentials"])
 

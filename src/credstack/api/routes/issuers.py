@@ -1,4 +1,4 @@
-"""Public issuer URLs (design §5): the OB 3.0 Profile, the DID document and the logo.
+"""Public issuer URLs (architecture §5): the OB 3.0 Profile, the DID document and the logo.
 
 These URLs are printed inside signed credentials and resolved by verifiers everywhere
 (``did:web:host:issuers:<slug>`` resolves to ``https://host/issuers/<slug>/did.json``),
@@ -12,12 +12,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
 
-from credstack.api.dependencies import get_session, get_settings
+from credstack.api.dependencies import DbSession, get_settings
 from credstack.core.errors import NotFoundError
 from credstack.services.context import ServiceContext
-from credstack.services.issuers.profiles import did_document, get_issuer, issuer_profile_json
+from credstack.services.issuers.organizations import organization_by_slug
+from credstack.services.issuers.profiles import did_document, issuer_profile_json
 from credstack.settings import Settings
 from credstack.store.models import Organization
 
@@ -29,7 +29,6 @@ _PUBLIC_CACHE = "public, max-age=300"
 #: a compromised key must leave the DID document at once, so caches revalidate every time
 _DID_CACHE = "no-cache"
 
-SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
@@ -38,10 +37,10 @@ def _public_context(settings: Settings) -> ServiceContext:
     return ServiceContext(base_url=settings.base_url, master_secret=b"", home=settings.home)
 
 
-def _issuer(session: Session, slug: str) -> Organization:
+def _issuer(session: DbSession, slug: str) -> Organization:
     """The issuer, or a 404 problem (the handlers of ``api/problems.py`` render it)."""
     try:
-        return get_issuer(session, slug)
+        return organization_by_slug(session, slug)
     except NotFoundError:
         raise NotFoundError(f"no issuer with slug {slug!r}") from None
 
@@ -52,7 +51,7 @@ def _json(body: dict[str, Any], media_type: str, cache: str = _PUBLIC_CACHE) -> 
 
 @router.get("/issuers/{slug}", summary="The issuer's Open Badges 3.0 Profile (JSON-LD)")
 def issuer_profile(
-    slug: str, request: Request, session: SessionDep, settings: SettingsDep
+    slug: str, request: Request, session: DbSession, settings: SettingsDep
 ) -> Response:
     organization = _issuer(session, slug)
     accept = request.headers.get("accept", "")
@@ -61,7 +60,7 @@ def issuer_profile(
 
 
 @router.get("/issuers/{slug}/did.json", summary="The issuer's DID document (did:web)")
-def issuer_did_document(slug: str, request: Request, session: SessionDep) -> Response:
+def issuer_did_document(slug: str, request: Request, session: DbSession) -> Response:
     organization = _issuer(session, slug)
     accept = request.headers.get("accept", "")
     media_type = next((m for m in _DID_MEDIA_TYPES if m in accept), "application/json")
@@ -69,7 +68,7 @@ def issuer_did_document(slug: str, request: Request, session: SessionDep) -> Res
 
 
 @router.get("/issuers/{slug}/image", summary="The issuer's logo")
-def issuer_image(slug: str, session: SessionDep) -> Response:
+def issuer_image(slug: str, session: DbSession) -> Response:
     organization = _issuer(session, slug)
     if organization.image is None or organization.image_mime is None:
         raise NotFoundError(f"issuer {slug!r} has no image")

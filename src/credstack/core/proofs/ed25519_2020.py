@@ -1,6 +1,6 @@
 """Verification of legacy ``Ed25519Signature2020`` proofs (W3C CCG lds-ed25519-2020).
 
-Real issuers still emit this suite (design §2), so Credstack verifies it but never
+Real issuers still emit this suite (architecture §2), so Credstack verifies it but never
 creates it. The proof options are the proof without ``proofValue``, given the document's
 ``@context``; the signature covers ``SHA-256(canonical options) || SHA-256(canonical
 document)``, both canonicalized with RDFC-1.0 exactly as ``eddsa-rdfc-2022`` does.

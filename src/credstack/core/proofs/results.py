@@ -1,6 +1,6 @@
 """What verifying the proofs of a credential found, one result per proof.
 
-A failed proof is data, not an exception (design §3): the verifier prints every proof's
+A failed proof is data, not an exception (architecture §3): the verifier prints every proof's
 suite, verification method and a reason a person can act on, and the credential verifies
 when any one proof of a supported suite is valid.
 """

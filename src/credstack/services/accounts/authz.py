@@ -1,8 +1,14 @@
 """Who may do what in an organisation: one table of actions and the least role each needs.
 
-Roles rank owner > admin > awarder > viewer. Every service entry point the web and the
-API reach calls :func:`require` first, so the rule holds whichever door a request comes
-through.
+Roles rank owner > admin > awarder > viewer. Every use case that acts on an
+organisation's things takes the acting ``principal`` and calls :func:`require` (or
+:func:`require_on`, :func:`organization_for`) itself, so the rule holds whichever door a
+request comes through: the API, the web pages, the CLI. The CLI and the background loops
+of ``credstack.workers`` pass ``Principal.operator()``, which may do everything.
+
+Until the web pages pass their principal too (issue 8, web part), a few use cases they
+call accept ``principal=None``, meaning "the page route has checked already"; every
+other caller passes one. ``grep -n "principal: Principal | None"`` finds them.
 
 | action              | least role | token scope needed |
 |---------------------|------------|--------------------|
@@ -29,6 +35,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from credstack.core.errors import (
@@ -96,7 +103,12 @@ def not_found(organization_id: str) -> NotFoundError:
 
 
 def require(session: Session, principal: Principal, organization_id: str, action: Action) -> Role:
-    """The principal's role in the organisation if it allows ``action``; raises otherwise."""
+    """The principal's role in the organisation if it allows ``action``; raises otherwise.
+
+    The operator gets ``owner`` everywhere (see ``Principal.operator``).
+    """
+    if principal.is_operator:
+        return Role.OWNER
     if principal.is_token:
         if principal.token_organization_id != organization_id:
             raise not_found(organization_id)
@@ -122,6 +134,24 @@ def require(session: Session, principal: Principal, organization_id: str, action
     return member.role
 
 
+def require_on(
+    session: Session,
+    principal: Principal,
+    organization_id: str,
+    action: Action,
+    missing: NotFoundError,
+) -> Role:
+    """:func:`require` for a thing of an organisation (an award, an achievement, a job).
+
+    An outsider gets ``missing``, the very error an id that does not exist gets, so ids of
+    other organisations cannot be probed.
+    """
+    try:
+        return require(session, principal, organization_id, action)
+    except NotFoundError:
+        raise missing from None
+
+
 def organization_for(
     session: Session, principal: Principal, organization_id: str, action: Action
 ) -> Organization:
@@ -131,6 +161,9 @@ def organization_for(
 
 def organizations_of(session: Session, principal: Principal) -> Sequence[tuple[Organization, Role]]:
     """The organisations a principal may see, with its role (a token sees only its own)."""
+    if principal.is_operator:
+        everything = session.scalars(select(Organization).order_by(Organization.slug))
+        return [(organization, Role.OWNER) for organization in everything]
     if principal.user_id is None:
         return []
     pairs = accounts.memberships(session, principal.user_id)
@@ -168,8 +201,10 @@ def set_member_role(
     *,
     email: str,
     role: Role,
-) -> Member:
+) -> tuple[User, Role]:
     """Add the account with ``email`` to the organisation with ``role``, or change its role.
+
+    Returns the account and its role now, as :func:`members` lists them.
 
     Only owners grant or take away ``owner``; the last owner cannot be demoted (the
     organisation would be left without anyone able to manage its keys).
@@ -204,7 +239,7 @@ def set_member_role(
         organization_id=organization_id,
         data={"role": str(role)},
     )
-    return existing
+    return user, existing.role
 
 
 def members(

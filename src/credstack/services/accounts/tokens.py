@@ -18,7 +18,13 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from credstack.core.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
+from credstack.core.errors import (
+    AuthenticationError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from credstack.services import audit
 from credstack.services.accounts.authz import SCOPES, Action, require
 from credstack.services.accounts.users import Principal
@@ -54,8 +60,15 @@ def create_token(
     name: str,
     scopes: Iterable[str],
 ) -> NewToken:
-    """Make a token for the organisation; only people with ``manage_tokens`` may."""
+    """Make a token for the organisation; only people with ``manage_tokens`` may.
+
+    A token acts for the person who made it, so the operator (no person) cannot make one.
+    """
     require(session, principal, organization_id, Action.MANAGE_TOKENS)
+    if principal.user_id is None:
+        raise PermissionDeniedError(
+            "an API token acts for the person who makes it: sign in to the web app to make one"
+        )
     wanted = sorted(set(scopes))
     problems: list[str] = []
     label = name.strip()

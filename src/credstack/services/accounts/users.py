@@ -13,14 +13,15 @@ import base64
 import functools
 import hashlib
 import hmac
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from credstack.core.email_address import address_problem
 from credstack.core.errors import AuthenticationError, ConflictError, ValidationError
+from credstack.core.identity import normalize_email
 from credstack.services import audit
 from credstack.services.context import ServiceContext
 from credstack.store.models import Member, Organization, Role, User
@@ -35,22 +36,33 @@ SCRYPT_R = 8
 SCRYPT_P = 1
 _SALT_BYTES = 16
 _HASH_BYTES = 32
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 SIGN_IN_FAILED = "the e-mail address or the password is not right"
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is acting: a signed-in user, or an API token scoped to one organisation.
+    """Who is acting: a signed-in user, an API token scoped to one organisation, or the operator.
 
     ``token_id``/``token_organization_id``/``scopes`` are set only for tokens; a token acts
     for the user who made it (``user_id``), never beyond its scopes or that user's role.
+
+    The *operator* (:meth:`operator`) is whoever runs ``credstack`` on the server, and the
+    background loops ``credstack serve`` starts: they already hold the database and the
+    master secret, so ``authz.require`` lets them do everything in every organisation.
+    Only the CLI and ``credstack.workers`` act as the operator; a web or API request never
+    does (its principal comes from a session or a token).
     """
 
     user_id: str | None
     token_id: str | None = None
     token_organization_id: str | None = None
     scopes: frozenset[str] = frozenset()
+    is_operator: bool = False
+
+    @classmethod
+    def operator(cls) -> Principal:
+        """The operator principal of the command line and the server's background loops."""
+        return _OPERATOR
 
     @property
     def is_token(self) -> bool:
@@ -58,15 +70,20 @@ class Principal:
 
     @property
     def actor(self) -> str:
-        """How the audit log names this principal (``user:<id>`` or ``token:<id>``)."""
+        """How the audit log names this principal (``user:<id>``, ``token:<id>``, ``cli``)."""
+        if self.is_operator:
+            return "cli"
         if self.token_id is not None:
             return f"token:{self.token_id}"
         return f"user:{self.user_id}"
 
 
+_OPERATOR = Principal(user_id=None, is_operator=True)
+
+
 def normalise_email(email: str) -> str:
     """E-mail addresses are compared lower-cased and without surrounding blanks."""
-    return email.strip().lower()
+    return normalize_email(email)
 
 
 def hash_password(password: str, salt: bytes) -> str:
@@ -99,16 +116,12 @@ def password_problems(password: str, field: str = "password") -> list[str]:
     return []
 
 
-def is_email_address(address: str) -> bool:
-    """Whether a (normalised) address is shaped like an e-mail address (no DNS lookup)."""
-    return bool(_EMAIL.fullmatch(address)) and len(address) <= 320
-
-
 def sign_up_problems(address: str, display_name: str, password: str) -> list[str]:
     """Every field of a sign-up that breaks a rule (e-mail, name, password)."""
     problems: list[str] = []
-    if not is_email_address(address):
-        problems.append(f"email: {address!r} is not an e-mail address")
+    email_problem = address_problem(address)
+    if email_problem is not None:
+        problems.append(f"email: {email_problem}")
     if not display_name:
         problems.append("name: must not be empty")
     elif len(display_name) > 200:
@@ -141,7 +154,7 @@ def sign_up(session: Session, ctx: ServiceContext, *, email: str, name: str, pas
         raise ConflictError(
             f"an account with the e-mail address {address} already exists: sign in instead"
         )
-    password_hash = hash_password(password, ctx.rng.randbytes(_SALT_BYTES))
+    password_hash = new_password_hash(ctx, password)
     return create_account(session, ctx, email=address, name=name, password_hash=password_hash)
 
 

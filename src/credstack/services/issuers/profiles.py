@@ -3,7 +3,7 @@
 The profile is printed as ``issuer`` inside every credential the organisation signs, and
 it carries EU Annex I's "country of the awarding body", so every field is checked here,
 once, when the profile is saved; problems are reported all together, each in words a
-person can act on. The DID follows design §2: ``did:web`` under an https base URL (keys
+person can act on. The DID follows architecture §2: ``did:web`` under an https base URL (keys
 rotate inside it), else the first key's ``did:key``.
 """
 
@@ -14,7 +14,6 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,19 +21,21 @@ from sqlalchemy.orm import Session
 from credstack.core.countries import country_code_hint, is_country_code
 from credstack.core.credential import issuer_profile
 from credstack.core.dids import did_key_document, did_web_document, did_web_for
+from credstack.core.email_address import address_problem
 from credstack.core.errors import ConflictError, ValidationError
+from credstack.core.image_data import MAX_IMAGE_BYTES as MAX_IMAGE_BYTES  # re-exported
+from credstack.core.image_data import sniff_image_type
+from credstack.core.user_urls import web_url_problem
 from credstack.services import audit
 from credstack.services.context import ServiceContext
-from credstack.services.issuers.keys import create_ed25519_key, organization_by_slug
+from credstack.services.issuers.keys import create_ed25519_key
 from credstack.store.models import KeyAlgorithm, Organization, OrganizationType, SigningKey
 
 SLUG_PATTERN = re.compile(r"[a-z0-9-]{2,64}")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _LINKEDIN_ID = re.compile(r"[0-9]{1,20}")
 #: images an issuer may use as its logo, and the bytes each format starts with
 IMAGE_TYPES = {"image/png": (b"\x89PNG\r\n\x1a\n",), "image/jpeg": (b"\xff\xd8\xff",)}
 SVG_MIME = "image/svg+xml"
-MAX_IMAGE_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -124,9 +125,9 @@ def _checked_organization(fields: IssuerFields) -> Organization:
         problems.append(f"name: at most 200 characters (got {len(name)})")
     org_type = _organization_type(fields.type, problems)
     url = fields.url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2048:
-        problems.append(f"url: {url!r} is not an http(s) URL such as https://example.org")
+    url_problem = web_url_problem(url)
+    if url_problem is not None:
+        problems.append(f"url: {url_problem}")
     country = fields.country.strip()
     if not is_country_code(country):
         problems.append(f"country: {country_code_hint(country)}")
@@ -134,8 +135,9 @@ def _checked_organization(fields: IssuerFields) -> Organization:
     if region is not None and len(region) > 100:
         problems.append(f"region: at most 100 characters (got {len(region)})")
     email = _optional(fields.email)
-    if email is not None and (not _EMAIL.fullmatch(email) or len(email) > 320):
-        problems.append(f"email: {email!r} is not an e-mail address")
+    email_problem = address_problem(email) if email is not None else None
+    if email_problem is not None:
+        problems.append(f"email: {email_problem}")
     linkedin = _optional(fields.linkedin_organization_id)
     if linkedin is not None and not _LINKEDIN_ID.fullmatch(linkedin):
         problems.append(
@@ -183,9 +185,7 @@ def _image_problem(image: bytes | None, mime: str | None, problems: list[str]) -
     if len(image) > MAX_IMAGE_BYTES:
         problems.append(f"image: at most {MAX_IMAGE_BYTES:,} bytes (got {len(image):,})")
         return None
-    sniffed = next((m for m, magics in IMAGE_TYPES.items() if image.startswith(magics)), None)
-    if sniffed is None and b"<svg" in image[:4096]:
-        sniffed = SVG_MIME
+    sniffed = sniff_image_type(image)
     if sniffed is None:
         problems.append("image: not a PNG, JPEG or SVG file")
     elif mime is not None and mime != sniffed:
@@ -214,18 +214,13 @@ def _slug(given: str | None, name: str, problems: list[str]) -> str:
     return slug
 
 
-def get_issuer(session: Session, slug: str) -> Organization:
-    """The issuer with this slug (``NotFoundError`` otherwise)."""
-    return organization_by_slug(session, slug)
-
-
 def list_issuers(session: Session) -> Sequence[Organization]:
     """Every issuer, by slug."""
     return session.scalars(select(Organization).order_by(Organization.slug)).all()
 
 
 def profile_url(ctx: ServiceContext, organization: Organization) -> str:
-    """The public profile page (design §5): ``<base>/issuers/<slug>``."""
+    """The public profile page (architecture §5): ``<base>/issuers/<slug>``."""
     return ctx.url(f"/issuers/{organization.slug}")
 
 

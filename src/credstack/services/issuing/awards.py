@@ -4,8 +4,10 @@ One code path for both: :func:`issue_award` is a batch of one. A batch costs a f
 number of statements whatever its size (existing awards, learners, status indexes, then
 bulk inserts), so ``award bulk`` spends its time signing, not waiting on the database.
 
-Rules (design §2, issue 4):
+Rules (architecture §2, issue 4):
 
+* the award passes the one rule set every door shares
+  (:func:`credstack.core.award_request.check_award`) before anything is read or signed;
 * only a *published* achievement version is awarded; the credential embeds its OB 3.0
   JSON exactly as published;
 * idempotent on (achievement lineage, e-mail, external id): asking again returns the
@@ -27,7 +29,7 @@ import base64
 import json
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -35,18 +37,20 @@ from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from credstack.core.achievement import AchievementDefinition, expiry_for
+from credstack.core.award_request import AwardInput, AwardRequest, require_award
 from credstack.core.credential import build_achievement_credential
 from credstack.core.errors import ConfigurationError, ConflictError, InputError
-from credstack.core.identity import normalize_email
 from credstack.core.keys import Ed25519KeyPair
 from credstack.core.proofs import sign_data_integrity
 from credstack.core.status_list import status_list_entry
-from credstack.services.achievements.lifecycle import definition_of, get
+from credstack.services.accounts.authz import Action
+from credstack.services.accounts.users import Principal
+from credstack.services.achievements.lifecycle import achievement_for, definition_of, get
 from credstack.services.context import ServiceContext
 from credstack.services.issuers.keys import Signer, active_signer
 from credstack.services.issuers.profiles import issuer_profile_json
-from credstack.services.mail.outbox import queue_claim_emails
-from credstack.services.revocation.status_lists import allocate, attach
+from credstack.services.learners.claims import queue_claim_emails
+from credstack.services.status.lists import allocate, attach
 from credstack.store.models import (
     AchievementState,
     Award,
@@ -58,21 +62,6 @@ from credstack.store.models import (
 
 #: signs unsigned credentials (all with the same key and ``created``), in order
 SignMany = Callable[[Sequence[dict[str, Any]], Signer, datetime], list[dict[str, Any]]]
-
-
-@dataclass(frozen=True)
-class AwardRequest:
-    """What one award needs from the caller (a CLI option set or a CSV row)."""
-
-    email: str
-    name: str
-    external_id: str = ""
-    evidence: str | None = None
-    narrative: str | None = None
-    result: str | None = None
-    issued: datetime | None = None
-    expires: datetime | None = None
-    subject_did: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +102,11 @@ class Issuance:
 
 
 def prepare_issuance(session: Session, ctx: ServiceContext, achievement_id: str) -> Issuance:
-    """Check the achievement can be awarded and unseal the issuer's key once."""
+    """Check the achievement can be awarded and unseal the issuer's key once.
+
+    No permission check: the use cases that call it (``issue_award``, ``issue_csv``,
+    ``correct``) check their principal first.
+    """
     achievement = get(session, achievement_id)
     if achievement.state is not AchievementState.PUBLISHED or achievement.achievement_json is None:
         raise ConflictError(
@@ -165,13 +158,21 @@ def issue_award(
     evidence: str | None = None,
     narrative: str | None = None,
     result: str | None = None,
-    issued: datetime | None = None,
-    expires: datetime | None = None,
+    issued: datetime | str | None = None,
+    expires: datetime | str | None = None,
     subject_did: str | None = None,
+    principal: Principal | None = None,
 ) -> IssueResult:
-    """Issue one award (or return the one already issued for the same learner and id)."""
-    issuance = prepare_issuance(session, ctx, achievement_id)
-    request = AwardRequest(
+    """Issue one award (or return the one already issued for the same learner and id).
+
+    Raises :class:`ValidationError` listing every field that breaks the award rules
+    (``"email: ..."``). ``principal`` needs the ``award`` action in the achievement's
+    organisation (``None``: a web page that checked already, see
+    ``services.accounts.authz``).
+    """
+    if principal is not None:
+        achievement_for(session, principal, achievement_id, Action.AWARD)
+    given = AwardInput(
         email=email,
         name=name,
         external_id=external_id,
@@ -180,8 +181,9 @@ def issue_award(
         result=result,
         issued=issued,
         expires=expires,
-        subject_did=subject_did,
     )
+    request = replace(require_award(given, now=ctx.now()), subject_did=subject_did or None)
+    issuance = prepare_issuance(session, ctx, achievement_id)
     outcome = issue_batch(session, ctx, issuance, [request])
     award = session.get(Award, outcome.award_ids[0])
     assert award is not None  # inserted or found by this very batch
@@ -198,13 +200,14 @@ def issue_batch(
 ) -> BatchResult:
     """Issue every request not issued before, with a fixed number of statements.
 
-    Requests naming the same (e-mail, external id) twice get the same award.
+    The requests were checked by :func:`credstack.core.award_request.check_award` (a CSV
+    row, a correction, the demo); requests naming the same (e-mail, external id) twice
+    get the same award.
     """
-    cleaned = [_cleaned(request) for request in requests]
-    keys = [(request.email, request.external_id) for request in cleaned]
+    keys = [(request.email, request.external_id) for request in requests]
     existing = _existing_awards(session, issuance.lineage_id, keys)
     to_issue: dict[tuple[str, str], AwardRequest] = {}
-    for key, request in zip(keys, cleaned, strict=True):
+    for key, request in zip(keys, requests, strict=True):
         if key not in existing and key not in to_issue:
             to_issue[key] = request
     new_ids = _issue_new(session, ctx, issuance, list(to_issue.values()), sign) if to_issue else {}
@@ -220,26 +223,6 @@ def issue_batch(
             award_ids.append(existing.get(key) or new_ids[key])
             created.append(False)
     return BatchResult(award_ids=award_ids, created=created)
-
-
-def _cleaned(request: AwardRequest) -> AwardRequest:
-    name = " ".join(request.name.split())
-    email = normalize_email(request.email)
-    if not email or "@" not in email:
-        raise InputError(f"{request.email!r} is not an e-mail address")
-    if not name:
-        raise InputError("the learner's name is empty: give the name to print on the credential")
-    return AwardRequest(
-        email=email,
-        name=name,
-        external_id=request.external_id.strip(),
-        evidence=request.evidence or None,
-        narrative=request.narrative or None,
-        result=request.result or None,
-        issued=request.issued,
-        expires=request.expires,
-        subject_did=request.subject_did or None,
-    )
 
 
 def _existing_awards(
@@ -390,5 +373,5 @@ def _random_token(ctx: ServiceContext, size: int) -> str:
 
 
 def award_url(ctx: ServiceContext, award: Award) -> str:
-    """The public credential URL (design §5), which is also the credential's ``id``."""
+    """The public credential URL (architecture §5), which is also the credential's ``id``."""
     return ctx.url(f"/credentials/{award.id}")

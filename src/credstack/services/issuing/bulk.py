@@ -24,10 +24,13 @@ from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
-from credstack.core.award_csv import AwardRow, RowProblem, check_header, parse_row, row_key
+from credstack.core.award_csv import RowProblem, check_header, parse_row, row_key
+from credstack.core.award_request import AwardRequest
+from credstack.services.accounts.authz import Action
+from credstack.services.accounts.users import Principal
+from credstack.services.achievements.lifecycle import achievement_for
 from credstack.services.context import ServiceContext
 from credstack.services.issuing.awards import (
-    AwardRequest,
     Issuance,
     SignMany,
     issue_batch,
@@ -148,7 +151,7 @@ def validate_csv(stream: BinaryIO, *, now: datetime) -> ValidationSummary:
     return summary
 
 
-def _valid_rows(path: Path, bad_lines: set[int], now: datetime) -> Iterator[AwardRow]:
+def _valid_rows(path: Path, bad_lines: set[int], now: datetime) -> Iterator[AwardRequest]:
     """The second pass: the rows the first pass found valid, in file order."""
     ignored: list[RowProblem] = []  # already reported by the first pass
     with path.open("rb") as stream:
@@ -160,25 +163,13 @@ def _valid_rows(path: Path, bad_lines: set[int], now: datetime) -> Iterator[Awar
                 yield row
 
 
-def _request(row: AwardRow) -> AwardRequest:
-    return AwardRequest(
-        email=row.email,
-        name=row.name,
-        external_id=row.external_id,
-        evidence=row.evidence,
-        narrative=row.narrative,
-        result=row.result,
-        issued=row.issued,
-        expires=row.expires,
-    )
-
-
 def issue_csv(
     session: Session,
     ctx: ServiceContext,
     achievement_id: str,
     path: Path,
     *,
+    principal: Principal | None,
     skip_invalid: bool = False,
     dry_run: bool = False,
     progress: Progress | None = None,
@@ -193,7 +184,14 @@ def issue_csv(
     the achievement can be awarded). ``checkpoint`` runs after every batch.
     ``workers`` signing processes are used (default: one per core for files of
     :data:`PARALLEL_FROM_ROWS` rows or more; 1 signs in this process).
+
+    ``principal`` needs the ``award`` action in the achievement's organisation; ``None``
+    is a job a web page started after checking (see ``services.accounts.authz``).
+    ``checkpoint`` is how the caller's edge commits (the CLI's ``session.commit``, a
+    worker's): this function never commits itself.
     """
+    if principal is not None:
+        achievement_for(session, principal, achievement_id, Action.AWARD)
     now = ctx.now()
     issuance = prepare_issuance(session, ctx, achievement_id)
     with path.open("rb") as stream:
@@ -223,7 +221,7 @@ def _issue_rows(
     session: Session,
     ctx: ServiceContext,
     issuance: Issuance,
-    rows: Iterator[AwardRow],
+    rows: Iterator[AwardRequest],
     *,
     total: int,
     batch_size: int,
@@ -249,7 +247,7 @@ def _issue_rows(
             progress(done, total)
 
     for row in rows:
-        batch.append(_request(row))
+        batch.append(row)
         if len(batch) >= batch_size:
             flush()
     if batch:

@@ -25,7 +25,7 @@ from credstack.store.models.keys import KeyState
 
 PNG_MIME = "image/png"
 SVG_MIME = "image/svg+xml"
-#: what each export format is served as (design §5 URLs and ``award export``)
+#: what each export format is served as (architecture §5 URLs and ``award export``)
 MEDIA_TYPES = {
     "json": "application/json",
     "jwt": "application/jwt",

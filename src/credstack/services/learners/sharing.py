@@ -28,7 +28,7 @@ from credstack.core.verify import verify
 from credstack.services import audit
 from credstack.services.context import ServiceContext
 from credstack.services.issuers.profiles import did_document
-from credstack.services.revocation.status_lists import status_list_document
+from credstack.services.status.lists import status_list_document
 from credstack.services.verification.verify import LocalRegistry, VerificationRequest, options_for
 from credstack.store.models import Award, AwardState, Organization
 

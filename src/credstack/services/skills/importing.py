@@ -1,6 +1,6 @@
 """Load ESCO and O*NET skills, occupations and occupation-skill links into the store.
 
-Issuers align micro-credentials to real skills (design §2, Skills); the skill picker of
+Issuers align micro-credentials to real skills (architecture §2, Skills); the skill picker of
 the dashboard searches what this module imported. Files are streamed (see
 :mod:`credstack.services.skills.sources`) and written with batched upserts keyed on
 ``(framework, code)``, so re-importing the same release, or a newer one, updates labels

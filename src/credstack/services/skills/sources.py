@@ -1,6 +1,6 @@
 """Read the ESCO CSV export and the O*NET text release as streams of plain rows.
 
-Users download these files themselves (design §2, Skills), so the reader accepts the
+Users download these files themselves (architecture §2, Skills), so the reader accepts the
 names the publishers use (``skills_en.csv``, ``Occupation Data.txt``) as well as the
 snake_case ``.tsv`` copies of ``shared/data/onet``, each optionally gzip-compressed.
 Rows are yielded one at a time (the ESCO relations file has 124k rows) together with the

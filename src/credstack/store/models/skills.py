@@ -12,7 +12,7 @@ from credstack.store.types import enum_type
 
 
 class Framework(enum.StrEnum):
-    """The taxonomies Credstack imports (design §2, Skills)."""
+    """The taxonomies Credstack imports (architecture §2, Skills)."""
 
     ESCO = "esco"
     ONET = "onet"

@@ -1,4 +1,4 @@
-"""``/``: where a newcomer goes as issuer, learner or employer (design §1)."""
+"""``/``: where a newcomer goes as issuer, learner or employer (architecture §1)."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from credstack.core.email_address import address_problem
 from credstack.core.errors import AuthenticationError, TooManyRequestsError, ValidationError
 from credstack.services.accounts import passwords
 from credstack.services.accounts import users as accounts
@@ -81,8 +82,9 @@ def reset_request_form(request: Request) -> Response:
 def reset_request(request: Request, db: WebDb, email: FormText = "") -> Response:
     values = {"email": email}
     address = accounts.normalise_email(email)
-    if not accounts.is_email_address(address):
-        errors = {"email": [f"{email.strip()!r} is not an e-mail address"]}
+    problem = address_problem(address)
+    if problem is not None:
+        errors = {"email": [problem]}
         return render(
             request, "auth/reset_request.html", status_code=422, values=values, errors=errors
         )
