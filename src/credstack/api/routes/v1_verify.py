@@ -60,7 +60,8 @@ _BODY_DOC = {
 async def verify_credential(
     request: Request, session: DbSession, settings: AppSettings, recipient: str | None = None
 ) -> dict[str, Any]:
-    enforce_rate_limit(request, "verify")
+    # counted in the database: in a worker thread, never blocking the event loop
+    await run_in_threadpool(enforce_rate_limit, request, "verify")
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_INPUT_BYTES + 65536:
         raise HTTPException(413, _TOO_LARGE)
