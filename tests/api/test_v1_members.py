@@ -19,7 +19,8 @@ def _members(app: FastAPI, settings: Settings, world: World, who: str) -> dict[s
 def _remove(client: TestClient, world: World, who: str) -> int:
     user_id = world.users[who].id
     path = f"/api/v1/organizations/{world.home.id}/members/{user_id}"
-    return client.delete(path).status_code
+    status: int = client.delete(path).status_code
+    return status
 
 
 def test_members_leave_and_admins_remove_them(

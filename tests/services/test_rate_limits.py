@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from clock_fixtures import Clock, clock, ctx
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from credstack.core.errors import TooManyRequestsError
@@ -18,32 +16,8 @@ from credstack.services.context import ServiceContext
 from credstack.services.rate_limits import Hit, RateLimiter, count
 from credstack.store.engine import session_factory
 from credstack.store.models import RateLimitHit
-from issued_awards import make_context
 
-START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def at(self, seconds: float) -> None:
-        self.now = START + timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def ctx(tmp_path: Path, clock: Clock) -> ServiceContext:
-    return replace(make_context(tmp_path), clock=clock)
+__all__ = ["clock", "ctx"]
 
 
 LIMITS = {**DEFAULT_LIMITS, "verify": Limit(3, 60)}
@@ -127,7 +101,7 @@ def committed_engine(engine: Engine) -> Iterator[Engine]:
     """The test database with commits that stick; the table is emptied afterwards."""
     yield engine
     with engine.begin() as connection:
-        connection.execute(RateLimitHit.__table__.delete())
+        connection.execute(delete(RateLimitHit))
 
 
 def test_concurrent_hits_never_exceed_the_limit(

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
-import pytest
 from auth_fixtures import PASSWORD, person
+from clock_fixtures import START, Clock, clock, ctx
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -21,28 +20,10 @@ from credstack.services.accounts.sessions import (
 )
 from credstack.services.context import ServiceContext
 from credstack.store.models import UserSession
-from issued_awards import make_context
 
-START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 POLICY = SessionPolicy(idle=timedelta(hours=24), lifetime=timedelta(days=14))
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def ctx(tmp_path: Path, clock: Clock) -> ServiceContext:
-    return replace(make_context(tmp_path), clock=clock)
+__all__ = ["clock", "ctx"]
 
 
 def test_a_session_names_its_user_and_only_its_digest_is_stored(

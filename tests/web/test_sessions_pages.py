@@ -55,7 +55,8 @@ def _copy_of(browser: TestClient) -> TestClient:
 
 
 def _signed_in(client: TestClient) -> bool:
-    return client.get("/dashboard", follow_redirects=False).status_code == 200
+    status: int = client.get("/dashboard", follow_redirects=False).status_code
+    return status == 200
 
 
 def test_a_copied_cookie_stops_working_when_its_owner_signs_out(client: TestClient) -> None:

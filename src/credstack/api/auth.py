@@ -12,6 +12,7 @@ Each request with a token counts against the ``api-token`` limit of that token
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
@@ -43,11 +44,11 @@ class _SessionView(Protocol):
 def api_principal(request: Request, session: DbSession, settings: AppSettings) -> Principal:
     """The principal of this API request; ``AuthenticationError`` (401) if there is none."""
     header = request.headers.get("authorization")
-    ctx = ServiceContext.from_settings(settings, actor="api")
     if header:
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             raise AuthenticationError("use 'Authorization: Bearer cst_...' with an API token")
+        ctx = ServiceContext.from_settings(settings, actor="api")
         # counted before the lookup, in its own transaction (``services.rate_limits``)
         rate_limiter(request).enforce(ctx, Hit("api-token", tokens.token_hash(value.strip())))
         return tokens.authenticate(session, ctx, value.strip())
@@ -55,7 +56,8 @@ def api_principal(request: Request, session: DbSession, settings: AppSettings) -
     session_id = web.session_id if web is not None else None
     if session_id is None:
         raise AuthenticationError(NOT_AUTHENTICATED)
-    user = session_user(session, session_id, SessionPolicy.from_settings(settings), ctx.now())
+    now = datetime.now(UTC)
+    user = session_user(session, session_id, SessionPolicy.from_settings(settings), now)
     if user is None:
         raise AuthenticationError(NOT_AUTHENTICATED)
     return Principal(user_id=user.id)

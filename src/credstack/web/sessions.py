@@ -33,6 +33,7 @@ import json
 import secrets
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from typing import Annotated, Any
 
@@ -207,7 +208,7 @@ def optional_user(request: Request, db: WebDb) -> User | None:
     session = web_session(request)
     if session.session_id is None:
         return None
-    now = ServiceContext.from_settings(request.app.state.settings).now()
+    now = datetime.now(UTC)
     user = account_sessions.session_user(db, session.session_id, session_policy(request), now)
     if user is None:
         session.clear()
