@@ -14,8 +14,10 @@ from typing import Any
 from credstack.core.dids import did_key_for, did_key_verification_method
 from credstack.core.errors import FetchError
 from credstack.core.identity import email_identity, name_identity
+from credstack.core.issuer_trust import IssuerLookup
 from credstack.core.keys import Ed25519KeyPair
 from credstack.core.proofs import sign_data_integrity
+from credstack.core.report import TrustedIssuer
 from credstack.core.status_list import (
     StatusBitstring,
     encode_list,
@@ -103,8 +105,21 @@ def run(
     trusted: frozenset[str] = frozenset(),
 ) -> Any:
     data = json.dumps(document) if isinstance(document, dict) else document
-    options = VerifyOptions(now=now, fetch=fetch, recipient=recipient, trusted_issuers=trusted)
+    options = VerifyOptions(
+        now=now, fetch=fetch, recipient=recipient, trusted_issuers=vouched_for(trusted)
+    )
     return verify(data, input_name="test", options=options)
+
+
+def vouched_for(trusted: frozenset[str]) -> IssuerLookup:
+    """A lookup that vouches for exactly the ``trusted`` ids, as a test registry."""
+
+    def lookup(issuer_id: str) -> TrustedIssuer | None:
+        if issuer_id not in trusted:
+            return None
+        return TrustedIssuer(name="Test Issuer", how=("listed by the test",))
+
+    return lookup
 
 
 def statuses(report: Any) -> dict[str, str]:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from credstack.core.eu_elements import LEARNING_OUTCOME
 from credstack.core.jsonld_values import as_list
-from credstack.core.report import VerificationReport
+from credstack.core.report import TrustedIssuer, VerificationReport
 from credstack.core.timestamps import parse_datetime
 from credstack.core.verify import verify
 from credstack.services import audit
@@ -210,8 +210,16 @@ def local_registry(session: Session, ctx: ServiceContext) -> LocalRegistry:
             return None
         return json.dumps(did_document(session, org)).encode("utf-8")
 
+    known = {org.did: org for org in issuers if org.did}
+
+    def trusted_issuer(issuer_id: str) -> TrustedIssuer | None:
+        org = known.get(issuer_id)
+        if org is None:
+            return None
+        return TrustedIssuer(name=org.name, how=("registered in this Credstack",))
+
     return LocalRegistry(
-        trusted_issuers=frozenset(org.did for org in issuers if org.did),
+        trusted_issuers=trusted_issuer,
         status_list=status_list,
         document=document,
     )
