@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "credstack.cli.verify",
     "credstack.cli.keys",
     "credstack.cli.issuer",
+    "credstack.cli.issuer_trust",
     "credstack.cli.achievement",
     "credstack.cli.award",
     "credstack.cli.operator",

@@ -22,12 +22,13 @@ from sqlalchemy.orm import Session
 
 from credstack.core.eu_elements import LEARNING_OUTCOME
 from credstack.core.jsonld_values import as_list
-from credstack.core.report import TrustedIssuer, VerificationReport
+from credstack.core.report import VerificationReport
 from credstack.core.timestamps import parse_datetime
 from credstack.core.verify import verify
 from credstack.services import audit
 from credstack.services.context import ServiceContext
 from credstack.services.issuers.profiles import did_document
+from credstack.services.issuers.trust import issuer_lookup
 from credstack.services.revocation.status_lists import status_list_document
 from credstack.services.verification.verify import LocalRegistry, VerificationRequest, options_for
 from credstack.store.models import Award, AwardState, Organization
@@ -188,7 +189,8 @@ def local_registry(session: Session, ctx: ServiceContext) -> LocalRegistry:
 
     Read straight from the database so that a page verifying one of our credentials needs
     no HTTP round trip to itself; any other URL answers None and is fetched as usual.
-    Every issuer registered here is trusted.
+    Issuers count as trusted when someone vouched for them (``issuers.trust``): the
+    operator, a domain linkage, an imported registry; signing up is not enough.
     """
     status_prefix = ctx.url("/status/")
     issuer_prefix = ctx.url("/issuers/")
@@ -210,16 +212,8 @@ def local_registry(session: Session, ctx: ServiceContext) -> LocalRegistry:
             return None
         return json.dumps(did_document(session, org)).encode("utf-8")
 
-    known = {org.did: org for org in issuers if org.did}
-
-    def trusted_issuer(issuer_id: str) -> TrustedIssuer | None:
-        org = known.get(issuer_id)
-        if org is None:
-            return None
-        return TrustedIssuer(name=org.name, how=("registered in this Credstack",))
-
     return LocalRegistry(
-        trusted_issuers=trusted_issuer,
+        trusted_issuers=issuer_lookup(session, ctx.now()),
         status_list=status_list,
         document=document,
     )
