@@ -10,6 +10,7 @@ publishes on its website to prove it. ``--json`` prints one JSON object per issu
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -30,6 +31,8 @@ def register(app: typer.Typer) -> None:
     """The commands live on ``issuer_app``, which ``cli.issuer`` already added to ``app``."""
     issuer_app.command("verify")(verify_command)
     issuer_app.command("unverify")(unverify_command)
+    issuer_app.command("check-domain")(check_domain_command)
+    issuer_app.command("domain-linkage")(domain_linkage_command)
 
 
 def _trust_json(organization: Organization, now: datetime) -> dict[str, Any]:
@@ -113,3 +116,59 @@ def unverify_command(
         unverify_issuer(session, ctx, organization)
         row = _trust_json(organization, ctx.now())
     _echo([row], as_json, [f"Issuer {slug} is unverified and held: {row['flagged']}"])
+
+
+def check_domain_command(
+    slug: Annotated[str, typer.Argument(help="The issuer's slug (see 'issuer list').")],
+    allow_http_loopback: Annotated[
+        bool,
+        typer.Option(
+            "--allow-http-loopback",
+            help="Allow plain http to 127.0.0.1/localhost (for testing a local website).",
+        ),
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Check the DIF DID configuration on the issuer's website and record the linkage.
+
+    Exit code 0 when the website's origin is linked to the issuer's DID, 1 when not.
+    """
+    from credstack.cli.unit_of_work import unit_of_work
+    from credstack.services.issuers.domain_linkage import check_domain
+    from credstack.services.issuers.profiles import get_issuer
+
+    with unit_of_work() as (session, ctx):
+        organization = get_issuer(session, slug)
+        result = check_domain(session, ctx, organization, allow_http_loopback=allow_http_loopback)
+        row = {"url": result.url, "linked": result.linkage.linked}
+        row |= {"message": result.linkage.message} | _trust_json(organization, ctx.now())
+    texts = [result.linkage.message, f"Issuer {slug}: {result.trust.label}"]
+    _echo([row], as_json, texts)
+    if not result.linkage.linked:
+        raise typer.Exit(1)
+
+
+def domain_linkage_command(
+    slug: Annotated[str, typer.Argument(help="The issuer's slug (see 'issuer list').")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write the file here instead of printing it."),
+    ] = None,
+) -> None:
+    """Print the did-configuration.json the issuer publishes to prove its website.
+
+    Put it at /.well-known/did-configuration.json on the origin of the issuer's url,
+    then run 'credstack issuer check-domain SLUG'. It is valid for one year.
+    """
+    from credstack.cli.unit_of_work import unit_of_work
+    from credstack.services.issuers.domain_linkage import issuer_configuration
+    from credstack.services.issuers.profiles import get_issuer
+
+    with unit_of_work() as (session, ctx):
+        document = issuer_configuration(session, ctx, get_issuer(session, slug))
+    text = json.dumps(document, indent=2) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    typer.echo(f"Wrote {out}: publish it at /.well-known/did-configuration.json on your website")
