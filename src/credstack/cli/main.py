@@ -33,6 +33,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "credstack.cli.award",
     "credstack.cli.operator",
     "credstack.cli.skills",
+    "credstack.cli.registry",
 )
 
 app = typer.Typer(
