@@ -33,7 +33,11 @@ def normalise_database_url(url: str) -> str:
 
 
 class Settings(BaseSettings):
-    """Exactly the variables of design §6: home, database URL, base URL, secret, SMTP."""
+    """The variables of design §6 (home, database URL, base URL, secret, SMTP), and more.
+
+    ``allow_http_loopback`` (``CREDSTACK_ALLOW_HTTP_LOOPBACK``) lets the server fetch
+    plain http from 127.0.0.1/localhost (an issuer's domain check); for tests only.
+    """
 
     model_config = SettingsConfigDict(env_prefix="CREDSTACK_", extra="ignore", frozen=True)
 
@@ -42,6 +46,7 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     secret_key: SecretStr | None = None
     smtp_url: str | None = None
+    allow_http_loopback: bool = False
 
     @field_validator("home")
     @classmethod

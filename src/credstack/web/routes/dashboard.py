@@ -6,6 +6,7 @@ gets the same 404 as for an id that does not exist (an outsider learns nothing).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -16,6 +17,7 @@ from credstack.core.errors import ConflictError, NotFoundError, ValidationError
 from credstack.services.accounts import authz
 from credstack.services.accounts.users import Principal
 from credstack.services.issuers.profiles import MAX_IMAGE_BYTES
+from credstack.services.issuers.trust import trust_of
 from credstack.services.issuing.statistics import micro_credential_stats
 from credstack.store.models import Organization, OrganizationType, Role, User
 from credstack.web.rendering import (
@@ -175,5 +177,7 @@ def organization_dashboard(
         organization=organization,
         role=role,
         can_edit=role_allows(role, authz.Action.EDIT_ACHIEVEMENTS),
+        can_edit_organization=role_allows(role, authz.Action.EDIT_ORGANIZATION),
+        trust=trust_of(organization, datetime.now(UTC)),
         stats=micro_credential_stats(db, organization.id),
     )
