@@ -34,6 +34,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "credstack.cli.operator",
     "credstack.cli.skills",
     "credstack.cli.registry",
+    "credstack.cli.token",
 )
 
 app = typer.Typer(

@@ -109,6 +109,8 @@ def require(session: Session, principal: Principal, organization_id: str, action
                 f"this API token's scopes ({', '.join(sorted(principal.scopes)) or 'none'}) do "
                 f"not allow '{action}': {_scope_hint(action)}"
             )
+        if principal.is_organization_token:
+            return scope_role(principal.scopes)
     if principal.user_id is None:
         raise AuthenticationError("sign in or send an API token to do this")
     member = accounts.membership(session, principal.user_id, organization_id)
@@ -121,6 +123,13 @@ def require(session: Session, principal: Principal, organization_id: str, action
             f"{member.role}: ask an owner or admin to change your role"
         )
     return member.role
+
+
+def scope_role(scopes: frozenset[str]) -> Role:
+    """The role an organisation token stands in for: the least role its scopes need."""
+    if "admin" in scopes:
+        return Role.ADMIN
+    return Role.AWARDER if "award" in scopes else Role.VIEWER
 
 
 def organization_for(
@@ -136,6 +145,9 @@ def organization_for(
 
 def organizations_of(session: Session, principal: Principal) -> Sequence[tuple[Organization, Role]]:
     """The organisations a principal may see, with its role (a token sees only its own)."""
+    if principal.is_organization_token and principal.token_organization_id is not None:
+        organization = session.get(Organization, principal.token_organization_id)
+        return [(organization, scope_role(principal.scopes))] if organization else []
     if principal.user_id is None:
         return []
     pairs = accounts.memberships(session, principal.user_id)

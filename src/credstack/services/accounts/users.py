@@ -43,6 +43,8 @@ class Principal:
 
     ``token_id``/``token_organization_id``/``scopes`` are set only for tokens; a token acts
     for the user who made it (``user_id``), never beyond its scopes or that user's role.
+    An *organisation token* (made by the operator, ``credstack token create``) has no
+    person behind it (``user_id`` None) and acts for its organisation within its scopes.
     """
 
     user_id: str | None
@@ -53,6 +55,11 @@ class Principal:
     @property
     def is_token(self) -> bool:
         return self.token_id is not None
+
+    @property
+    def is_organization_token(self) -> bool:
+        """A token with no person behind it: its scopes alone say what it may do."""
+        return self.token_id is not None and self.user_id is None
 
     @property
     def actor(self) -> str:
