@@ -10,6 +10,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TypeVar
+
+ServerT = TypeVar("ServerT", bound=ThreadingHTTPServer)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -49,15 +52,19 @@ class _Site(ThreadingHTTPServer):
 LoopbackSite = _Site
 
 
+def serving(server: ServerT) -> Iterator[ServerT]:
+    """Run ``server`` in a thread for the duration of a test, then stop and close it."""
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
 @contextmanager
 def loopback_site() -> Iterator[LoopbackSite]:
     """A running site; put files in ``site.files[path]``; stopped afterwards."""
-    site = _Site()
-    thread = threading.Thread(target=site.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield site
-    finally:
-        site.shutdown()
-        site.server_close()
-        thread.join(timeout=5)
+    yield from serving(_Site())

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 
 from credstack.core.errors import NotFoundError, PermissionDeniedError
 from credstack.services.accounts import authz
+from credstack.services.context import ServiceContext
 from credstack.services.issuers.domain_linkage import check_domain, issuer_configuration
 from credstack.store.models import Organization, User
 from credstack.web.rendering import flash, redirect, sign_in_first
@@ -25,13 +26,19 @@ from credstack.web.sessions import OptionalUser, WebDb
 router = APIRouter(include_in_schema=False)
 
 
-def _editable(db: WebDb, user: User, organization_id: str) -> Organization | None:
+def _editable(
+    request: Request, db: WebDb, user: User | None, organization_id: str
+) -> tuple[Organization, ServiceContext] | Response:
+    """The organisation and the acting context, or the page to answer instead."""
+    if user is None:
+        return sign_in_first(request)
     try:
-        return authz.organization_for(
+        organization = authz.organization_for(
             db, principal_of(user), organization_id, authz.Action.EDIT_ORGANIZATION
         )
     except (NotFoundError, PermissionDeniedError):
-        return None
+        return not_found(request, user)
+    return organization, page_context(request, f"user:{user.id}")
 
 
 @router.get("/dashboard/{organization_id}/did-configuration.json")
@@ -39,12 +46,10 @@ def did_configuration_file(
     request: Request, organization_id: str, db: WebDb, user: OptionalUser
 ) -> Response:
     """The file the issuer publishes on its website to prove the link to its DID."""
-    if user is None:
-        return sign_in_first(request)
-    organization = _editable(db, user, organization_id)
-    if organization is None:
-        return not_found(request, user)
-    ctx = page_context(request, f"user:{user.id}")
+    found = _editable(request, db, user, organization_id)
+    if isinstance(found, Response):
+        return found
+    organization, ctx = found
     document = issuer_configuration(db, ctx, organization)
     return Response(
         json.dumps(document, indent=2) + "\n",
@@ -56,12 +61,10 @@ def did_configuration_file(
 @router.post("/dashboard/{organization_id}/domain-check")
 def domain_check(request: Request, organization_id: str, db: WebDb, user: OptionalUser) -> Response:
     """Check the issuer's website now and say what was found."""
-    if user is None:
-        return sign_in_first(request)
-    organization = _editable(db, user, organization_id)
-    if organization is None:
-        return not_found(request, user)
-    ctx = page_context(request, f"user:{user.id}")
+    found = _editable(request, db, user, organization_id)
+    if isinstance(found, Response):
+        return found
+    organization, ctx = found
     allow_loopback = bool(request.app.state.settings.allow_http_loopback)
     result = check_domain(db, ctx, organization, allow_http_loopback=allow_loopback)
     if result.trust.verified:
