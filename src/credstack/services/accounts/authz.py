@@ -120,6 +120,8 @@ def require(session: Session, principal: Principal, organization_id: str, action
                 f"this API token's scopes ({', '.join(sorted(principal.scopes)) or 'none'}) do "
                 f"not allow '{action}': {_scope_hint(action)}"
             )
+        if principal.is_organization_token:
+            return scope_role(principal.scopes)
     if principal.user_id is None:
         raise AuthenticationError("sign in or send an API token to do this")
     member = accounts.membership(session, principal.user_id, organization_id)
@@ -152,6 +154,13 @@ def require_on(
         raise missing from None
 
 
+def scope_role(scopes: frozenset[str]) -> Role:
+    """The role an organisation token stands in for: the least role its scopes need."""
+    if "admin" in scopes:
+        return Role.ADMIN
+    return Role.AWARDER if "award" in scopes else Role.VIEWER
+
+
 def organization_for(
     session: Session, principal: Principal, organization_id: str, action: Action
 ) -> Organization:
@@ -164,6 +173,9 @@ def organizations_of(session: Session, principal: Principal) -> Sequence[tuple[O
     if principal.is_operator:
         everything = session.scalars(select(Organization).order_by(Organization.slug))
         return [(organization, Role.OWNER) for organization in everything]
+    if principal.is_organization_token and principal.token_organization_id is not None:
+        organization = session.get(Organization, principal.token_organization_id)
+        return [(organization, scope_role(principal.scopes))] if organization else []
     if principal.user_id is None:
         return []
     pairs = accounts.memberships(session, principal.user_id)
