@@ -18,7 +18,7 @@ from issuer_trust_helpers import listed, sign_up_organization
 
 from credstack.cli.unit_of_work import unit_of_work
 from credstack.services.audit import list_events
-from credstack.services.issuers.profiles import get_issuer
+from credstack.services.issuers.organizations import organization_by_slug as get_issuer
 from credstack.services.verification.local import live_verification
 from issued_awards import issue, new_achievement
 from loopback_site import LoopbackSite, loopback_site
