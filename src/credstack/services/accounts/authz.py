@@ -6,9 +6,11 @@ organisation's things takes the acting ``principal`` and calls :func:`require` (
 request comes through: the API, the web pages, the CLI. The CLI and the background loops
 of ``credstack.workers`` pass ``Principal.operator()``, which may do everything.
 
-Until the web pages pass their principal too (issue 8, web part), a few use cases they
-call accept ``principal=None``, meaning "the page route has checked already"; every
-other caller passes one. ``grep -n "principal: Principal | None"`` finds them.
+Every door passes its principal: the API and the pages the signed-in person's or token's,
+the CLI and the workers the operator's. A few use cases still accept ``principal=None``
+for callers inside the services and tests that have checked already (the wallet's
+claim-link resend has no principal by design: the link is the authority). Making the
+parameter required is the next step; ``grep -n "principal: Principal | None"`` finds them.
 
 | action              | least role | token scope needed |
 |---------------------|------------|--------------------|
