@@ -66,6 +66,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "credstack.web.routes.auth",
     "credstack.web.routes.passwords",
     "credstack.web.routes.dashboard",
+    "credstack.web.routes.issuer_trust",
     "credstack.web.routes.achievements",
     "credstack.web.routes.awards",
     "credstack.api.routes.v1_organizations",
@@ -74,6 +75,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "credstack.api.routes.v1_awards",
     "credstack.api.routes.v1_credentials",
     "credstack.api.routes.v1_verify",
+    "credstack.api.routes.well_known",
 )
 
 

@@ -36,7 +36,11 @@ def normalise_database_url(url: str) -> str:
 class Settings(BaseSettings):
     """The variables of architecture §6 (home, database URL, base URL, secret, SMTP), plus the
     status-list lifetime (docs/status-lists.md), the verification budget, and the session
-    and rate-limit settings (docs/operations.md)."""
+    and rate-limit settings (docs/operations.md).
+
+    ``allow_http_loopback`` (``CREDSTACK_ALLOW_HTTP_LOOPBACK``) lets the server fetch plain
+    http from 127.0.0.1/localhost (an issuer's domain check); for tests only.
+    """
 
     model_config = SettingsConfigDict(env_prefix="CREDSTACK_", extra="ignore", frozen=True)
 
@@ -57,6 +61,7 @@ class Settings(BaseSettings):
     verify_timeout_seconds: float = Field(default=30.0, gt=0)
     verify_workers: int = Field(default=2, ge=1, le=64)
     verify_queue: int = Field(default=8, ge=0)
+    allow_http_loopback: bool = False
     #: sessions end after this many hours unused, and this many days after signing in
     session_idle_hours: float = Field(default=24.0, gt=0)
     session_max_days: float = Field(default=14.0, gt=0)

@@ -66,7 +66,10 @@ def test_list_prints_one_json_line_per_issuer(
     assert code == 0
     rows = json_lines(out)
     assert [row["slug"] for row in rows] == ["acme-academy", "bright-uni"]
-    assert set(rows[1]) == {"slug", "name", "did", "url", "type", "country"}
+    assert set(rows[1]) == {
+        *("slug", "name", "did", "url", "type", "country"),
+        *("verified", "verified_by", "flagged"),
+    }
     assert rows[1]["type"] == "university" and rows[1]["country"] == "DE"
 
 

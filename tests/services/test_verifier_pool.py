@@ -23,7 +23,7 @@ from credstack.core.errors import (
     VerifierUnavailableError,
 )
 from credstack.core.proofs import sign_data_integrity
-from credstack.core.report import VerificationReport
+from credstack.core.report import TrustedIssuer, VerificationReport
 from credstack.core.status_list import (
     StatusBitstring,
     encode_list,
@@ -38,7 +38,14 @@ from hostile_inputs import DID, KEY, VM, heavy_credential, signed_credential, wi
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 LIST_URL = "https://credstack.test/status/list-1"
-NO_REGISTRY = LocalRegistry(trusted_issuers=frozenset({DID}))
+
+
+def vouched(issuer_id: str) -> TrustedIssuer | None:
+    """The test issuer is vouched for (asked of the caller, like the status lists)."""
+    return TrustedIssuer(name="Test issuer", how=("a test",)) if issuer_id == DID else None
+
+
+NO_REGISTRY = LocalRegistry(trusted_issuers=vouched)
 
 
 @pytest.fixture
@@ -55,7 +62,6 @@ def job(data: bytes | dict[str, Any], **budget: float) -> VerifyJob:
         input_name="test",
         now=NOW,
         budget=VerifyBudget(**budget),  # type: ignore[arg-type]
-        trusted_issuers=frozenset({DID}),
         allow_http_loopback=True,
     )
 
@@ -86,7 +92,7 @@ def test_the_worker_asks_the_caller_for_our_own_status_lists(pool: VerifierPool)
             raise NotFoundError(f"no status list {url} here")
         return lists[url]
 
-    registry = LocalRegistry(trusted_issuers=frozenset({DID}), status_list=status_list)
+    registry = LocalRegistry(trusted_issuers=vouched, status_list=status_list)
     revoked = signed_credential(credentialStatus=status_list_entry(LIST_URL, 3))
     report = pool.verify(job(revoked), registry)
     assert asked == [LIST_URL]

@@ -46,8 +46,8 @@ from credstack.core.fetching import MappedFetcher
 from credstack.core.report import CheckStatus
 from credstack.core.verify import verify
 from credstack.services.context import ServiceContext
-from credstack.services.learners.sharing import local_registry
 from credstack.services.operations.backup_rows import TableLoader
+from credstack.services.verification.local import local_registry
 from credstack.services.verification.verify import VerificationRequest, options_for
 from credstack.settings import DATABASE_FILE_NAME, SECRET_FILE_NAME, load_settings
 from credstack.store.engine import create_database_engine, session_factory
@@ -186,6 +186,7 @@ def upgrade_and_check(fixture: UpgradeFixture, capsys: pytest.CaptureFixture[str
     code, out, err = run(capsys, "init", "--json")
     assert code == 0, err
     assert json.loads(out)["migrated"] == (fixture.manifest["alembic_revision"] != head_revision())
+    verify_the_issuers_that_were_there(capsys)
 
     settings = load_settings()
     engine = create_database_engine(settings.effective_database_url)
@@ -205,6 +206,26 @@ def upgrade_and_check(fixture: UpgradeFixture, capsys: pytest.CaptureFixture[str
     finally:
         engine.dispose()
     check_web(fixture)
+
+
+def verify_issuer_lines(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict[str, Any]]:
+    code, out, err = run(capsys, "issuer", *args, "--json")
+    assert code == 0, err
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def verify_the_issuers_that_were_there(capsys: pytest.CaptureFixture[str]) -> None:
+    """The documented upgrade step: nothing vouched for the old issuers until the operator does.
+
+    A fixture made before issuer trust existed (``0004_issuer_trust``) has only unverified
+    issuers after the upgrade; ``issuer verify --all`` vouches for them all.
+    """
+    before = verify_issuer_lines(capsys, "list")
+    assert before
+    if all(not row["verified"] for row in before):
+        verified = verify_issuer_lines(capsys, "verify", "--all")
+        assert {row["slug"] for row in verified} == {row["slug"] for row in before}
+    assert all(row["verified"] for row in verify_issuer_lines(capsys, "list"))
 
 
 def check_stored_texts(session: Session, fixture: UpgradeFixture) -> None:

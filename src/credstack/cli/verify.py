@@ -66,8 +66,8 @@ def verify_command(
     could not be read as a credential at all or is over the verification budget
     (CREDSTACK_VERIFY_MAX_BYTES, _MAX_ENTRIES, _MAX_PROOFS).
     """
-    from credstack.services.verification.limits import VerificationLimits
     from credstack.services.verification.verify import VerificationRequest, verify_inputs
+    from credstack.services.verification_limits import VerificationLimits
     from credstack.settings import load_settings
 
     request = VerificationRequest(
@@ -107,13 +107,23 @@ def _print_report(report: VerificationReport) -> None:
     console.print(f"{headline}  {escape(report.input)}")
     if summary is not None:
         name = summary.name or "(no name)"
-        issuer = summary.issuer_name or summary.issuer or "(no issuer)"
-        console.print(f"  {escape(name)} — issued by {escape(issuer)}")
+        console.print(f"  {escape(name)} — {escape(_issuer_line(report))}")
     for check in report.checks:
         symbol, colour = _SYMBOLS[check.status.value]
         console.print(
             f"  [{colour}]{symbol} {check.id:<12}[/] {escape(check.message)}", soft_wrap=True
         )
+
+
+def _issuer_line(report: VerificationReport) -> str:
+    """Who issued it: a vouched name as a fact, a claimed name only as a claim."""
+    summary = report.summary
+    if report.trusted_issuer is not None:
+        return f"issued by {report.trusted_issuer.name} (verified issuer)"
+    if summary is None or summary.issuer is None:
+        return "no issuer named"
+    calls = f", which calls itself {summary.issuer_name}" if summary.issuer_name else ""
+    return f"signed by {summary.issuer}{calls} (not confirmed)"
 
 
 def register(app: typer.Typer) -> None:

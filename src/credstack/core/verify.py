@@ -16,6 +16,7 @@ from credstack.core.contexts import DocumentLoader, offline_loader
 from credstack.core.dids import Fetch as Fetcher
 from credstack.core.errors import CredstackError, InputError, VerificationBudgetError
 from credstack.core.inputs import ParsedInput, parse_input
+from credstack.core.issuer_trust import IssuerLookup, check_issuer_trust, nobody_vouches
 from credstack.core.jsonld_values import node_id
 from credstack.core.report import (
     CHECK_ORDER,
@@ -28,7 +29,6 @@ from credstack.core.verify_budget import VerifyBudget, check_shape
 from credstack.core.verify_checks import (
     check_context,
     check_dates,
-    check_issuer_trust,
     check_recipient,
     check_schema,
 )
@@ -44,8 +44,8 @@ class VerifyOptions:
     fetch: Fetcher
     loader: DocumentLoader = field(default_factory=offline_loader)
     recipient: str | None = None
-    #: issuer ids (DIDs or URLs) registered in this Credstack
-    trusted_issuers: frozenset[str] = frozenset()
+    #: who vouches for an issuer id (this deployment's verified issuers, its registries)
+    trusted_issuers: IssuerLookup = nobody_vouches
     local_status: LocalStatusLookup | None = None
     #: documents this deployment serves itself (DID documents), consulted before fetching
     local_documents: Callable[[str], bytes | None] | None = None
@@ -140,7 +140,7 @@ def verify_parsed(
             ),
         ),
         (("recipient",), lambda: check_recipient(credential, options.recipient)),
-        (("issuer-trust",), lambda: check_issuer_trust(credential, options.trusted_issuers)),
+        (("issuer-trust",), lambda: _issuer_trust(credential, report, options)),
     )
     for check_ids, step in steps:
         try:
@@ -152,6 +152,19 @@ def verify_parsed(
         for check_id, status, message in outcome if isinstance(outcome, list) else [outcome]:
             report.add(check_id, status, message)
     return report
+
+
+def _issuer_trust(
+    credential: dict[str, Any], report: VerificationReport, options: VerifyOptions
+) -> Outcome:
+    """Check 9, told whether check 5 tied the signature to the issuer; keeps the voucher."""
+    key_check = report.check("issuer-key")
+    confirmed = key_check is not None and key_check.status is CheckStatus.PASS
+    outcome, vouched = check_issuer_trust(
+        credential, options.trusted_issuers, signature_confirmed=confirmed
+    )
+    report.trusted_issuer = vouched
+    return outcome
 
 
 def _could_not_run(check_ids: tuple[str, ...], reason: str) -> list[Outcome]:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from credstack.services.verification.limits import VerificationLimits
+from credstack.services.verification_limits import VerificationLimits
 
 if TYPE_CHECKING:
     from credstack.settings import Settings

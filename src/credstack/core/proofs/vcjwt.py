@@ -67,6 +67,11 @@ def sign_vc_jwt(
         header["jwk"] = key.public_jwk()
     payload = dict(credential)
     payload.update(_registered_claims(credential))
+    return sign_jws(header, payload, key)
+
+
+def sign_jws(header: Mapping[str, Any], payload: Mapping[str, Any], key: SigningKeyPair) -> str:
+    """The compact JWS of ``payload`` under ``header`` (which names ``key``'s algorithm)."""
     signing_input = _encode_json(header) + "." + _encode_json(payload)
     signature = key.sign(signing_input.encode("ascii"))
     return signing_input + "." + b64url_encode(signature)

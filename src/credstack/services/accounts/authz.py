@@ -6,9 +6,11 @@ organisation's things takes the acting ``principal`` and calls :func:`require` (
 request comes through: the API, the web pages, the CLI. The CLI and the background loops
 of ``credstack.workers`` pass ``Principal.operator()``, which may do everything.
 
-Until the web pages pass their principal too (issue 8, web part), a few use cases they
-call accept ``principal=None``, meaning "the page route has checked already"; every
-other caller passes one. ``grep -n "principal: Principal | None"`` finds them.
+Every door passes its principal: the API and the pages the signed-in person's or token's,
+the CLI and the workers the operator's. A few use cases still accept ``principal=None``
+for callers inside the services and tests that have checked already (the wallet's
+claim-link resend has no principal by design: the link is the authority). Making the
+parameter required is the next step; ``grep -n "principal: Principal | None"`` finds them.
 
 | action              | least role | token scope needed |
 |---------------------|------------|--------------------|
@@ -120,6 +122,8 @@ def require(session: Session, principal: Principal, organization_id: str, action
                 f"this API token's scopes ({', '.join(sorted(principal.scopes)) or 'none'}) do "
                 f"not allow '{action}': {_scope_hint(action)}"
             )
+        if principal.is_organization_token:
+            return scope_role(principal.scopes)
     if principal.user_id is None:
         raise AuthenticationError("sign in or send an API token to do this")
     member = accounts.membership(session, principal.user_id, organization_id)
@@ -152,6 +156,13 @@ def require_on(
         raise missing from None
 
 
+def scope_role(scopes: frozenset[str]) -> Role:
+    """The role an organisation token stands in for: the least role its scopes need."""
+    if "admin" in scopes:
+        return Role.ADMIN
+    return Role.AWARDER if "award" in scopes else Role.VIEWER
+
+
 def organization_for(
     session: Session, principal: Principal, organization_id: str, action: Action
 ) -> Organization:
@@ -164,6 +175,9 @@ def organizations_of(session: Session, principal: Principal) -> Sequence[tuple[O
     if principal.is_operator:
         everything = session.scalars(select(Organization).order_by(Organization.slug))
         return [(organization, Role.OWNER) for organization in everything]
+    if principal.is_organization_token and principal.token_organization_id is not None:
+        organization = session.get(Organization, principal.token_organization_id)
+        return [(organization, scope_role(principal.scopes))] if organization else []
     if principal.user_id is None:
         return []
     pairs = accounts.memberships(session, principal.user_id)

@@ -51,6 +51,9 @@ class Principal:
     master secret, so ``authz.require`` lets them do everything in every organisation.
     Only the CLI and ``credstack.workers`` act as the operator; a web or API request never
     does (its principal comes from a session or a token).
+
+    An *organisation token* (made by the operator, ``credstack token create``) has no
+    person behind it (``user_id`` None) and acts for its organisation within its scopes.
     """
 
     user_id: str | None
@@ -67,6 +70,11 @@ class Principal:
     @property
     def is_token(self) -> bool:
         return self.token_id is not None
+
+    @property
+    def is_organization_token(self) -> bool:
+        """A token with no person behind it: its scopes alone say what it may do."""
+        return self.token_id is not None and self.user_id is None
 
     @property
     def actor(self) -> str:

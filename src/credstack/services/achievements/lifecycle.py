@@ -248,7 +248,7 @@ def achievement_for(
 def _checked(
     session: Session, principal: Principal | None, achievement_id: str, action: Action
 ) -> Achievement:
-    if principal is None:  # a web page that checked already (see ``authz``)
+    if principal is None:  # a caller that checked already (see ``authz``)
         return get(session, achievement_id)
     return achievement_for(session, principal, achievement_id, action)
 

@@ -29,6 +29,7 @@ from credstack.core.user_urls import web_url_problem
 from credstack.services import audit
 from credstack.services.context import ServiceContext
 from credstack.services.issuers.keys import create_ed25519_key
+from credstack.services.issuers.trust import screen_new_issuer
 from credstack.store.models import KeyAlgorithm, Organization, OrganizationType, SigningKey
 
 SLUG_PATTERN = re.compile(r"[a-z0-9-]{2,64}")
@@ -73,8 +74,9 @@ def create_issuer(
 ) -> Organization:
     """Create an issuer with its DID and first Ed25519 key (secret sealed at rest).
 
-    Raises ``ValidationError`` listing every bad field, ``ConflictError`` when the slug
-    is taken.
+    The new issuer is unverified, and flagged when it resembles a verified one
+    (``issuers.trust``); the operator's ``issuer create`` then verifies it. Raises
+    ``ValidationError`` listing every bad field, ``ConflictError`` when the slug is taken.
     """
     fields = IssuerFields(
         name=name,
@@ -113,6 +115,7 @@ def create_issuer(
         organization_id=organization.id,
         data={"slug": organization.slug, "did": organization.did, "key": key.id},
     )
+    screen_new_issuer(session, ctx, organization)
     return organization
 
 

@@ -167,7 +167,7 @@ def issue_award(
 
     Raises :class:`ValidationError` listing every field that breaks the award rules
     (``"email: ..."``). ``principal`` needs the ``award`` action in the achievement's
-    organisation (``None``: a web page that checked already, see
+    organisation (``None``: a caller that checked already, see
     ``services.accounts.authz``).
     """
     if principal is not None:

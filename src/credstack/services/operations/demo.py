@@ -29,6 +29,7 @@ from credstack.services.accounts import users as accounts
 from credstack.services.accounts.users import Principal
 from credstack.services.achievements import lifecycle as achievements
 from credstack.services.context import ServiceContext
+from credstack.services.issuers import trust
 from credstack.services.issuing.awards import issue_batch, prepare_issuance
 from credstack.services.issuing.listing import get_award
 from credstack.services.operations.demo_catalogue import ISSUERS, LEARNERS, REVOKED
@@ -103,7 +104,7 @@ def seed_demo(session: Session, ctx: ServiceContext) -> DemoAccounts:
     by_name: dict[str, str] = {}
     operator = Principal.operator()  # seeding is the operator's act (``credstack serve --demo``)
     for demo_issuer in ISSUERS:
-        authz.create_organization(
+        organization = authz.create_organization(
             session,
             ctx,
             Principal(user_id=admin_user.id),
@@ -117,6 +118,7 @@ def seed_demo(session: Session, ctx: ServiceContext) -> DemoAccounts:
             linkedin_organization_id=demo_issuer.linkedin_organization_id,
             slug=demo_issuer.slug,
         )
+        trust.verify_issuer(session, ctx, organization)  # the operator seeds the demo
         for definition in demo_issuer.definitions:
             created = achievements.create_achievement(
                 session,

@@ -80,7 +80,7 @@ def revoke(
     """Revoke one award; ``ConflictError`` when it already is (with when and why).
 
     ``principal`` needs the ``revoke`` action in the award's organisation (``None``: a
-    web page that checked already, see ``services.accounts.authz``).
+    caller that checked already, see ``services.accounts.authz``).
     """
     cleaned = _checked_reason(reason)
     if principal is None:

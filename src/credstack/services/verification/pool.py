@@ -244,7 +244,12 @@ class VerifierPool:
 
 def _lookup(registry: LocalRegistry, kind: str, url: str) -> tuple[str, Any]:
     """The parent's answer to a worker's lookup: the document, or the error it raised."""
-    lookup: Any = registry.status_list if kind == worker_module.STATUS_LIST else registry.document
+    lookups: dict[str, Any] = {
+        worker_module.STATUS_LIST: registry.status_list,
+        worker_module.DOCUMENT: registry.document,
+        worker_module.TRUSTED_ISSUER: registry.trusted_issuers,
+    }
+    lookup = lookups.get(kind)
     try:
         return worker_module.FOUND, lookup(url) if lookup is not None else None
     except CredstackError as exc:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from credstack.core.report import VerificationReport
 from credstack.services.context import ServiceContext
-from credstack.services.learners.sharing import local_registry, record_verification
+from credstack.services.verification.local import local_registry, record_verification
 from credstack.services.verification.pool import shared_pool
 from credstack.services.verification.worker import VerifyJob
 
@@ -44,7 +44,6 @@ def verify_submission(
             now=ctx.now(),
             budget=limits.budget,
             recipient=recipient,
-            trusted_issuers=registry.trusted_issuers,
         )
         report = run(job, registry)
     record_verification(session, ctx, report, via=via)

@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 from credstack.core.errors import CredstackError, InputError
 from credstack.core.fetching import Fetcher, FetchPolicy, MappedFetcher
 from credstack.core.inputs import MAX_INPUT_BYTES
+from credstack.core.issuer_trust import IssuerLookup, nobody_vouches
 from credstack.core.json_input import load_json
 from credstack.core.report import VerificationReport
 from credstack.core.timestamps import parse_datetime
@@ -31,7 +32,7 @@ _MAX_MAP_BYTES = 1024 * 1024
 class LocalRegistry:
     """What this deployment knows first-hand: its issuers, status lists and DID documents."""
 
-    trusted_issuers: frozenset[str] = frozenset()
+    trusted_issuers: IssuerLookup = nobody_vouches
     status_list: Callable[[str], dict[str, Any] | None] | None = None
     document: Callable[[str], bytes | None] | None = None
 

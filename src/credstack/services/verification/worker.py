@@ -31,6 +31,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from credstack.core.errors import CredstackError, VerificationBudgetError
+from credstack.core.report import TrustedIssuer
 from credstack.core.verify import verify_within_budget
 from credstack.core.verify_budget import VerifyBudget
 from credstack.services.verification.verify import LocalRegistry, VerificationRequest, options_for
@@ -48,6 +49,8 @@ OVER_BUDGET = "over-budget"
 #: lookup kinds: a status list credential (parsed JSON), a DID document (bytes)
 STATUS_LIST = "status-list"
 DOCUMENT = "document"
+#: who vouches for an issuer id (the database answers, in the parent)
+TRUSTED_ISSUER = "trusted-issuer"
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,6 @@ class VerifyJob:
     now: datetime
     budget: VerifyBudget
     recipient: str | None = None
-    trusted_issuers: frozenset[str] = frozenset()
     allow_http_loopback: bool = False
 
 
@@ -87,8 +89,12 @@ def _verify(job: VerifyJob, connection: Connection) -> tuple[str, Any]:
         value: bytes | None = _ask(connection, DOCUMENT, url)
         return value
 
+    def trusted_issuer(issuer_id: str) -> TrustedIssuer | None:
+        value: TrustedIssuer | None = _ask(connection, TRUSTED_ISSUER, issuer_id)
+        return value
+
     registry = LocalRegistry(
-        trusted_issuers=job.trusted_issuers, status_list=status_list, document=document
+        trusted_issuers=trusted_issuer, status_list=status_list, document=document
     )
     request = VerificationRequest(
         inputs=[],

@@ -10,6 +10,7 @@ from credstack.store.models.learners import Learner, LearnerEmail
 from credstack.store.models.organizations import Organization, OrganizationType
 from credstack.store.models.outbox import OutboxEmail
 from credstack.store.models.rate_limits import RateLimitHit
+from credstack.store.models.registries import IssuerRegistry, RegistryIssuer
 from credstack.store.models.sessions import UserSession
 from credstack.store.models.skills import (
     AchievementSkill,
@@ -38,6 +39,7 @@ __all__ = [
     "BulkJobRecord",
     "Event",
     "Framework",
+    "IssuerRegistry",
     "KeyAlgorithm",
     "KeyState",
     "Learner",
@@ -51,6 +53,7 @@ __all__ = [
     "PasswordReset",
     "PendingSignUp",
     "RateLimitHit",
+    "RegistryIssuer",
     "Role",
     "SigningKey",
     "Skill",

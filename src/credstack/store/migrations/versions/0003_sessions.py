@@ -6,7 +6,7 @@ and ``password_resets`` (``services.accounts.passwords``). Sessions signed befor
 revision lived only in the cookie; after the upgrade everyone signs in once more.
 
 Revision ID: 0003_sessions
-Revises: 0002
+Revises: 0004_issuer_trust (main's chain: 0002, 0004_issuer_trust, then this)
 Create Date: 2026-12-02
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_sessions"
-down_revision: str | Sequence[str] | None = "0002"
+down_revision: str | Sequence[str] | None = "0004_issuer_trust"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
