@@ -232,3 +232,18 @@ def test_claiming_with_another_address_confirms_it_by_email_first(
     accepted = post_form(client, path, {"action": "accept"})
     assert accepted.headers["location"] == "/wallet"
     assert "Data literacy" in client.get("/wallet").text
+
+
+def test_claim_sign_ups_that_send_mail_are_limited_per_address(
+    app: FastAPI, db: Session, ctx: ServiceContext, award: Award
+) -> None:
+    path = claim_link(db, ctx, award)
+    form = {"name": "Ada Lovelace", "email": "someone@home.example", "password": PASSWORD}
+    codes = [
+        post_form(TestClient(app), f"{path}/sign-up", form, form_page=path).status_code
+        for _ in range(6)
+    ]
+    assert codes == [200] * 5 + [429]
+    refused = post_form(TestClient(app), f"{path}/sign-up", form, form_page=path)
+    assert 1 <= int(refused.headers["retry-after"]) <= 3600
+    assert "too many attempts" in refused.text

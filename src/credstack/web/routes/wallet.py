@@ -26,6 +26,7 @@ from credstack.services.context import ServiceContext
 from credstack.services.learners import wallet
 from credstack.services.learners.claims import resend_claim
 from credstack.services.learners.sharing import award_facts, linkedin_add_url
+from credstack.services.rate_limits import Hit
 from credstack.store.models import Award
 from credstack.web.access import SignedIn, SignedInPerson, context_for
 from credstack.web.negotiation import page_router
@@ -129,11 +130,16 @@ def claim_sign_up(
     if state.problem is not None:
         return redirect(f"/claim/{token}")
     values = {"name": name, "email": email}
-    address = accounts.normalise_email(email)
+    status, retry_after = 422, None
     try:
+        address = accounts.checked_sign_up(email=email, name=name, password=password)
+        awarded = address == accounts.normalise_email(state.award.recipient_email)
+        hits = [client_hit(request, "sign-up")] + (
+            [] if awarded else [Hit("account-mail", address)]
+        )
         # in this request's transaction: the claim was read already
-        count_rate_limit(request, db, client_hit(request, "sign-up"))
-        if address != accounts.normalise_email(state.award.recipient_email):
+        count_rate_limit(request, db, *hits)
+        if not awarded:
             registration.request_sign_up(
                 db, ctx, email=email, name=name, password=password, next_path=f"/claim/{token}"
             )
@@ -141,23 +147,28 @@ def claim_sign_up(
         new_user = accounts.sign_up(db, ctx, email=email, name=name, password=password)
     except ValidationError as exc:
         errors = field_errors(exc.problems)
-    except (ConflictError, TooManyRequestsError) as exc:
+    except ConflictError as exc:
         errors = {"email": [exc.message]}
+    except TooManyRequestsError as exc:
+        errors, status, retry_after = {"": [exc.message]}, 429, exc.retry_after
     else:
         sign_in(request, db, new_user)
         flash(request, f"Welcome, {new_user.name}. Accept or decline your credential.", "success")
         return redirect(f"/claim/{token}")
     facts = award_facts(db, ctx, state.award)
-    return render(
+    response = render(
         request,
         "wallet/claim.html",
-        status_code=422,
+        status_code=status,
         user=user,
         facts=facts,
         token=token,
         values=values,
         errors=errors,
     )
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 @router.post("/claim/{token}/resend", response_class=HTMLResponse)
