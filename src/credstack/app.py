@@ -13,6 +13,7 @@ problem details to everyone else (``web.negotiation`` decides which).
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,6 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from credstack import __version__
 from credstack.api import problems
+from credstack.api.allow import allowed_methods
+from credstack.api.openapi import install_openapi
 from credstack.settings import Settings
 from credstack.store.engine import create_database_engine, session_factory
 from credstack.web.errors import error_response, refusal_response
@@ -89,6 +92,7 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = sessions or session_factory(engine)
     install_error_handlers(app)
+    install_openapi(app)
     install_sessions(app, refuse=refusal_response)
     for module_name in ROUTER_MODULES:
         router = importlib.import_module(module_name).router
@@ -106,6 +110,9 @@ def answer_error(request: Request, exc: Exception) -> Response:
     read the signed-in person from the database for the site header.
     """
     described = problems.describe(exc)
+    if described.status == 405:
+        allow = {"Allow": allowed_methods(request)}
+        described = dataclasses.replace(described, headers=described.headers | allow)
     if answers_with_page(request):
         return error_response(
             request,

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from credstack.api.dependencies import get_session
+from credstack.api.openapi import BINARY, JSON_DOCUMENT, answers
 from credstack.core.errors import NotFoundError
 from credstack.services.achievements.lifecycle import public_achievement
 
@@ -26,7 +27,14 @@ _PUBLIC_CACHE = "public, max-age=300"
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-@router.get("/achievements/{achievement_id}", summary="A published OB 3.0 Achievement (JSON-LD)")
+@router.get(
+    "/achievements/{achievement_id}",
+    summary="A published OB 3.0 Achievement (JSON-LD)",
+    response_class=Response,
+    responses=answers(
+        "The Achievement", {"application/json": JSON_DOCUMENT, "application/ld+json": JSON_DOCUMENT}
+    ),
+)
 def achievement_document(achievement_id: str, request: Request, session: SessionDep) -> Response:
     achievement = public_achievement(session, achievement_id)
     accept = request.headers.get("accept", "")
@@ -38,7 +46,12 @@ def achievement_document(achievement_id: str, request: Request, session: Session
     )
 
 
-@router.get("/achievements/{achievement_id}/image", summary="The achievement's badge image")
+@router.get(
+    "/achievements/{achievement_id}/image",
+    summary="The achievement's badge image",
+    response_class=Response,
+    responses=answers("The badge image as uploaded", {"image/*": BINARY}),
+)
 def achievement_image(achievement_id: str, session: SessionDep) -> Response:
     achievement = public_achievement(session, achievement_id)
     if achievement.image is None or achievement.image_mime is None:
