@@ -103,3 +103,13 @@ def session_client(app: FastAPI, settings: Settings, user: User | None) -> TestC
 
 def bearer_client(app: FastAPI, secret: str) -> TestClient:
     return TestClient(app, headers={"Authorization": f"Bearer {secret}"})
+
+
+def full_token(db: Session, world: World) -> tokens.NewToken:
+    """A token of ``home`` (made by its owner) with every scope: read, award, admin."""
+    new = tokens.create_token(
+        db, world.ctx, Principal(world.users["owner"].id), world.home.id,
+        name="every scope", scopes=list(authz.SCOPES),
+    )  # fmt: skip
+    db.commit()
+    return new
