@@ -133,6 +133,7 @@ def run_case(backend: str, rows: int, workers: int | None, seconds: float) -> di
     be busier now than when the parent measured, and the ratio must compare like with like.
     """
     local_rate = signing_rate(seconds)
+    from credstack.services.accounts.users import Principal
     from credstack.services.achievements import lifecycle as achievements
     from credstack.services.context import ServiceContext
     from credstack.services.issuers.profiles import create_issuer
@@ -162,8 +163,8 @@ def run_case(backend: str, rows: int, workers: int | None, seconds: float) -> di
                 session.commit()
                 start = time.perf_counter()
                 summary = issue_csv(
-                    session, ctx, achievement_id, csv_path, checkpoint=session.commit,
-                    workers=workers,
+                    session, ctx, achievement_id, csv_path, principal=Principal.operator(),
+                    checkpoint=session.commit, workers=workers,
                 )  # fmt: skip
                 session.commit()
                 elapsed = time.perf_counter() - start

@@ -183,10 +183,10 @@ def issue_extras(env: dict[str, str], scratch: Path, achievement_ids: Sequence[s
 
 def publish_status_lists() -> int:
     """Sign and store every status list, as the first verifier's request would."""
+    from credstack.services.revocation.status_lists import status_list_document
     from sqlalchemy import select
 
     from credstack.services.context import ServiceContext
-    from credstack.services.revocation.status_lists import status_list_document
     from credstack.settings import load_settings
     from credstack.store.engine import create_database_engine, session_factory, session_scope
     from credstack.store.models import StatusList

@@ -1,7 +1,7 @@
 """Real, signed awards for the revocation, status-list and rendering tests.
 
 Each award is built the way issuing does it: a status index allocated through
-``services.revocation.status_lists.allocate``, an OB 3.0 credential from the core builder, signed
+``services.status.lists.allocate``, an OB 3.0 credential from the core builder, signed
 with the issuer's active key (eddsa-rdfc-2022) and stored as the exact signed text.
 """
 
@@ -23,7 +23,8 @@ from credstack.core.status_list import status_list_entry
 from credstack.services.context import ServiceContext
 from credstack.services.issuers.keys import active_signer
 from credstack.services.issuers.profiles import create_issuer, issuer_profile_json
-from credstack.services.revocation.status_lists import allocate, attach
+from credstack.services.issuers.trust import verify_issuer
+from credstack.services.status.lists import allocate, attach
 from credstack.store.models import Achievement, AchievementState, Award, Organization
 
 MASTER = b"revocation-tests-master-secret-0123456789"
@@ -50,6 +51,13 @@ def new_issuer(db: Session, ctx: ServiceContext, slug: str = "acme") -> Organiza
         country="DE",
         slug=slug,
     )
+
+
+def new_verified_issuer(db: Session, ctx: ServiceContext, slug: str = "acme") -> Organization:
+    """An issuer the operator vouched for, as ``credstack issuer create`` makes one."""
+    organization = new_issuer(db, ctx, slug)
+    verify_issuer(db, ctx, organization)
+    return organization
 
 
 def new_achievement(

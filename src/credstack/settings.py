@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -33,7 +33,12 @@ def normalise_database_url(url: str) -> str:
 
 
 class Settings(BaseSettings):
-    """Exactly the variables of architecture §6: home, database URL, base URL, secret, SMTP."""
+    """The variables of architecture §6 (home, database URL, base URL, secret, SMTP), plus the
+    status-list lifetime (docs/status-lists.md) and the verification budget.
+
+    ``allow_http_loopback`` (``CREDSTACK_ALLOW_HTTP_LOOPBACK``) lets the server fetch plain
+    http from 127.0.0.1/localhost (an issuer's domain check); for tests only.
+    """
 
     model_config = SettingsConfigDict(env_prefix="CREDSTACK_", extra="ignore", frozen=True)
 
@@ -42,6 +47,19 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     secret_key: SecretStr | None = None
     smtp_url: str | None = None
+    #: how long a signed status list counts (``validUntil``), and its ``ttl`` (seconds)
+    status_list_validity_seconds: int = Field(default=86_400, ge=60)
+    status_list_ttl_seconds: int = Field(default=300, ge=1)
+    # The verification budget (docs/operations.md, "Verification budget"): what one
+    # credential handed to the verifier may cost, and how many are verified at once.
+    verify_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1)
+    verify_max_entries: int = Field(default=1_000, ge=1)
+    verify_max_proofs: int = Field(default=8, ge=1)
+    verify_cpu_seconds: float = Field(default=5.0, gt=0)
+    verify_timeout_seconds: float = Field(default=30.0, gt=0)
+    verify_workers: int = Field(default=2, ge=1, le=64)
+    verify_queue: int = Field(default=8, ge=0)
+    allow_http_loopback: bool = False
 
     @field_validator("home")
     @classmethod
@@ -63,6 +81,17 @@ class Settings(BaseSettings):
         value = value.strip().rstrip("/")
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("status_list_ttl_seconds")
+    @classmethod
+    def _ttl_within_validity(cls, value: int, info: ValidationInfo) -> int:
+        """A list re-signed at half its validity must still outlive one ttl of caching."""
+        validity = info.data.get("status_list_validity_seconds")
+        if isinstance(validity, int) and value * 2 > validity:
+            raise ValueError(
+                f"must be at most half of CREDSTACK_STATUS_LIST_VALIDITY_SECONDS ({validity})"
+            )
         return value
 
     @property

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from credstack.services.accounts.users import Principal
 from credstack.services.achievements import lifecycle as achievements
 from credstack.services.context import ServiceContext
 from credstack.services.issuers.profiles import create_issuer
@@ -123,7 +124,7 @@ def test_an_uploaded_svg_keeps_its_type_and_versions_stay_apart(
     data["name"] = "Data Analysis with Python (2027)"
     second = achievements.update(db, ctx, first.id, yaml.safe_dump(data))
     achievements.publish(db, ctx, second.id)
-    achievements.archive(db, ctx, first.id)
+    achievements.archive(db, ctx, first.id, principal=Principal.operator())
     db.commit()
     image = client.get(f"/achievements/{first.id}/image")
     assert image.headers["content-type"] == "image/svg+xml"

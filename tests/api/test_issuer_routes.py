@@ -28,9 +28,11 @@ from credstack.core.proofs import sign_data_integrity
 from credstack.core.report import CheckStatus
 from credstack.core.schemas import validate_profile
 from credstack.core.verify import VerifyOptions, verify
+from credstack.services.accounts.users import Principal
 from credstack.services.context import ServiceContext
-from credstack.services.issuers.keys import active_signer, compromise_key, rotate_key
+from credstack.services.issuers.keys import active_signer, rotate_key
 from credstack.services.issuers.profiles import create_issuer, issuer_profile_json
+from credstack.services.revocation.key_compromise import compromise_key
 from credstack.settings import Settings
 from credstack.store.models import Organization
 
@@ -207,7 +209,9 @@ def test_a_credential_signed_by_a_compromised_did_web_key_fails(
     org = new_issuer(db, ctx)
     doomed = signed_by_active_key(db, ctx, org)
     compromised_vm = doomed["proof"][0]["verificationMethod"]
-    result = compromise_key(db, ctx, org.slug, compromised_vm.partition("#")[2])
+    result = compromise_key(
+        db, ctx, org.slug, compromised_vm.partition("#")[2], principal=Principal.operator()
+    )
     db.commit()
     fresh = signed_by_active_key(db, ctx, org)
 

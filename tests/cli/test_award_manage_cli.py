@@ -20,8 +20,8 @@ from credstack.core.inputs import parse_input
 from credstack.core.verify import VerifyOptions, verify
 from credstack.services.achievements import lifecycle as achievements
 from credstack.services.issuing.awards import issue_award
-from credstack.services.revocation.revoke import get_award
-from credstack.services.revocation.status_lists import publish
+from credstack.services.issuing.listing import get_award
+from credstack.services.status.lists import publish
 from issued_awards import issue, new_achievement, new_issuer
 
 

@@ -15,7 +15,7 @@ import pytest
 from cli_runner import run
 
 from credstack.cli.unit_of_work import unit_of_work
-from credstack.services.issuers.profiles import get_issuer
+from credstack.services.issuers.organizations import organization_by_slug
 
 PNG_HEADER = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 CREATE = [
@@ -66,7 +66,10 @@ def test_list_prints_one_json_line_per_issuer(
     assert code == 0
     rows = json_lines(out)
     assert [row["slug"] for row in rows] == ["acme-academy", "bright-uni"]
-    assert set(rows[1]) == {"slug", "name", "did", "url", "type", "country"}
+    assert set(rows[1]) == {
+        *("slug", "name", "did", "url", "type", "country"),
+        *("verified", "verified_by", "flagged"),
+    }
     assert rows[1]["type"] == "university" and rows[1]["country"] == "DE"
 
 
@@ -115,7 +118,7 @@ def _store_award_signed_by(verification_method: str, slug: str) -> str:
     from credstack.store.models import Achievement, AchievementState, Award, StatusList
 
     with unit_of_work() as (session, _ctx):
-        organization = get_issuer(session, slug)
+        organization = organization_by_slug(session, slug)
         session.add(StatusList(id="l1", organization_id=organization.id, url_path="/status/l1"))
         session.add(
             Achievement(
@@ -173,7 +176,7 @@ def test_image_file_becomes_the_profile_logo(
     logo.write_bytes(PNG_HEADER)
     assert run(capsys, *CREATE, "--image", str(logo), "--linkedin-id", "12345")[0] == 0
     with unit_of_work() as (session, _ctx):
-        organization = get_issuer(session, "acme-academy")
+        organization = organization_by_slug(session, "acme-academy")
         stored = (
             organization.image,
             organization.image_mime,

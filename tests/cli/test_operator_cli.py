@@ -21,7 +21,7 @@ from cli_runner import run
 from sqlalchemy import select
 
 from credstack.cli.unit_of_work import unit_of_work
-from credstack.services.mail.outbox import queue_claim_email
+from credstack.services.learners.claims import queue_claim_email
 from credstack.store.models import Achievement, Organization
 from issued_awards import issue, new_achievement, new_issuer
 

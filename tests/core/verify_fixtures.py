@@ -11,20 +11,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from credstack.core.dids import did_key_for, did_key_verification_method
 from credstack.core.errors import FetchError
-from credstack.core.identity import email_identity, name_identity
-from credstack.core.keys import Ed25519KeyPair
-from credstack.core.proofs import sign_data_integrity
-from credstack.core.status_list import (
-    StatusBitstring,
-    encode_list,
-    status_list_credential,
-)
+from credstack.core.issuer_trust import IssuerLookup
+from credstack.core.report import TrustedIssuer
 from credstack.core.verify import VerifyOptions, verify
+from signing_issuer import LIST_URL as LIST_URL  # re-exported for the verify() tests
+from signing_issuer import Issuer as Issuer
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-LIST_URL = "https://issuer.example/status/1"
 
 
 def no_network(url: str) -> bytes:
@@ -40,56 +34,6 @@ def mapped(documents: dict[str, Any]) -> Callable[[str], bytes]:
     return fetch
 
 
-class Issuer:
-    """A did:key issuer with a real Ed25519 key."""
-
-    def __init__(self, seed: int) -> None:
-        self.key = Ed25519KeyPair.from_seed(bytes([seed]) * 32)
-        self.did = did_key_for(self.key.public_multibase)
-        self.vm = did_key_verification_method(self.key.public_multibase)
-
-    def credential(self, **overrides: Any) -> dict[str, Any]:
-        credential: dict[str, Any] = {
-            "@context": [
-                "https://www.w3.org/ns/credentials/v2",
-                "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-            ],
-            "id": "urn:uuid:0c8a5d6e-8f3c-4b7e-9a51-2d6f1f0b7a11",
-            "type": ["VerifiableCredential", "OpenBadgeCredential"],
-            "issuer": {"id": self.did, "type": ["Profile"], "name": "Example University"},
-            "validFrom": "2026-01-15T09:00:00Z",
-            "name": "Data Analysis with Python",
-            "credentialSubject": {
-                "type": ["AchievementSubject"],
-                "identifier": [
-                    email_identity("ada@example.org", "s4lt"),
-                    name_identity("Ada Lovelace"),
-                ],
-                "achievement": {
-                    "id": "https://issuer.example/achievements/1",
-                    "type": ["Achievement"],
-                    "name": "Data Analysis with Python",
-                    "description": "Cleans, analyses and visualises data sets with pandas.",
-                    "criteria": {"narrative": "Passed a supervised practical exam."},
-                },
-            },
-        }
-        credential.update(overrides)
-        return credential
-
-    def sign(self, document: dict[str, Any]) -> dict[str, Any]:
-        return sign_data_integrity(document, self.key, self.vm, created="2026-01-15T09:00:00Z")
-
-    def status_list(self, revoked: tuple[int, ...] = ()) -> dict[str, Any]:
-        bits = StatusBitstring()
-        for index in revoked:
-            bits.set(index)
-        unsigned = status_list_credential(
-            LIST_URL, self.did, encode_list(bits), "2026-01-01T00:00:00Z"
-        )
-        return self.sign(unsigned)
-
-
 ISSUER = Issuer(7)
 OTHER = Issuer(9)
 
@@ -103,8 +47,21 @@ def run(
     trusted: frozenset[str] = frozenset(),
 ) -> Any:
     data = json.dumps(document) if isinstance(document, dict) else document
-    options = VerifyOptions(now=now, fetch=fetch, recipient=recipient, trusted_issuers=trusted)
+    options = VerifyOptions(
+        now=now, fetch=fetch, recipient=recipient, trusted_issuers=vouched_for(trusted)
+    )
     return verify(data, input_name="test", options=options)
+
+
+def vouched_for(trusted: frozenset[str]) -> IssuerLookup:
+    """A lookup that vouches for exactly the ``trusted`` ids, as a test registry."""
+
+    def lookup(issuer_id: str) -> TrustedIssuer | None:
+        if issuer_id not in trusted:
+            return None
+        return TrustedIssuer(name="Test Issuer", how=("listed by the test",))
+
+    return lookup
 
 
 def statuses(report: Any) -> dict[str, str]:

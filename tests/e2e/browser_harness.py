@@ -148,10 +148,15 @@ def run_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess
     )
 
 
-def start_server(home: Path, *, demo: bool = False) -> RunningServer:
-    """Start ``credstack serve`` (after ``init``, or with ``--demo``) and wait for /healthz."""
+def start_server(
+    home: Path, *, demo: bool = False, settings: dict[str, str] | None = None
+) -> RunningServer:
+    """Start ``credstack serve`` (after ``init``, or with ``--demo``) and wait for /healthz.
+
+    ``settings`` are extra environment variables (``CREDSTACK_VERIFY_CPU_SECONDS``…).
+    """
     port = free_port()
-    env = server_env(home, port)
+    env = server_env(home, port) | (settings or {})
     home.mkdir(parents=True, exist_ok=True)
     if not demo:
         initialised = run_cli(["init"], env)

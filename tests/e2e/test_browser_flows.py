@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_harness import RunningServer, Screenshots, link_in, start_server
+from browser_harness import RunningServer, Screenshots, link_in, run_cli, start_server
 from pypdf import PdfReader
 
 from credstack.core.baking import bake_png, extract_png
@@ -138,6 +138,13 @@ def issuer_signs_up_and_creates_the_organisation(
     shots.take(page, "organisation dashboard")
 
 
+def operator_vouches_for_the_new_issuer(server: RunningServer) -> None:
+    """Signing up is not being vouched for: the operator verifies the new issuer."""
+    verified = run_cli(["issuer", "verify", "--all", "--json"], server.env)
+    assert verified.returncode == 0, verified.stderr
+    assert '"verified": true' in verified.stdout
+
+
 def issuer_creates_and_publishes_a_micro_credential(page: Any, shots: Screenshots) -> None:
     from playwright.sync_api import expect
 
@@ -221,6 +228,7 @@ def test_issue_claim_download_verify_tamper_and_revoke(
     from playwright.sync_api import expect
 
     issuer_signs_up_and_creates_the_organisation(page, server, screenshots)
+    operator_vouches_for_the_new_issuer(server)
     issuer_creates_and_publishes_a_micro_credential(page, screenshots)
     issuer_awards_it(page, screenshots)
 

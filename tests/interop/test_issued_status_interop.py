@@ -3,7 +3,7 @@
 The core interop tests sign hand-built documents; this one takes the real path: an
 issuer and the example micro-credential published through the services, an award from
 ``services.issuing.awards``, its list from
-``services.revocation.status_lists.publish``, a revocation from
+``services.status.lists.publish``, a revocation from
 ``services.revocation.revoke``. The JavaScript reference must read the same bit Credstack
 set, including for a did:key issuer that rotated (the old credentials' list is signed by the
 old DID).
@@ -12,6 +12,8 @@ old DID).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,7 @@ from credstack.services.context import ServiceContext
 from credstack.services.issuers.keys import rotate_key
 from credstack.services.issuing.awards import issue_award
 from credstack.services.revocation.revoke import revoke
-from credstack.services.revocation.status_lists import publish
+from credstack.services.status.lists import publish
 from credstack.store.models import Award
 from issued_awards import make_context, new_issuer
 
@@ -52,7 +54,10 @@ def _js_status(
 ) -> tuple[bool, dict[str, Any] | None, list[Any]]:
     credential = json.loads(award.credential)
     list_url = credential["credentialStatus"]["statusListCredential"]
-    status_list = json.loads(publish(db, ctx, list_url.rsplit("/", 1)[1]))
+    # vc.js checks a status list's validity against its own clock, not the `now` it is
+    # given: serve the list as a fetch right now would (signed now, valid for a day)
+    served_now = replace(ctx, clock=lambda: datetime.now(UTC))
+    status_list = json.loads(publish(db, served_now, list_url.rsplit("/", 1)[1]))
     result = js.verify(credential, documents={list_url: status_list}, now=NOW)
     return result.verified, result.status, result.errors
 
@@ -102,3 +107,18 @@ def test_reference_accepts_the_old_did_list_after_a_did_key_rotation(
     assert not verified and status is not None and status["checked"] and status["revoked"]
     verified, status, errors = _js_status(js, db, ctx, after)
     assert verified, errors
+
+
+def test_reference_refuses_a_list_past_its_valid_until(
+    js: JsReference, db: Session, ctx: ServiceContext
+) -> None:
+    """A list saved long ago lapses for vc.js too (for Credstack: test_status_list_lifetime)."""
+    achievement_id = _published(db, ctx, "old")
+    award = issue_award(db, ctx, achievement_id=achievement_id, email="a@x.org", name="Ada").award
+    credential = json.loads(award.credential)
+    list_url = credential["credentialStatus"]["statusListCredential"]
+    long_ago = replace(ctx, clock=lambda: datetime.now(UTC) - timedelta(days=2))
+    saved = json.loads(publish(db, long_ago, list_url.rsplit("/", 1)[1]))
+    result = js.verify(credential, documents={list_url: saved}, now=NOW)
+    assert not result.verified
+    assert any("validUntil" in str(error) for error in result.errors), result.errors

@@ -1,13 +1,14 @@
 """Fixtures shared by the award tests: a published example achievement, a verifier.
 
 The status lists a credential points at are served from the same database by
-``services.revocation.status_lists.publish``, so the verification is the real one, status included.
+``services.status.lists.publish``, so the verification is the real one, status included.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from credstack.core.verify import VerifyOptions, verify
 from credstack.services.achievements import lifecycle as achievements
 from credstack.services.context import ServiceContext
 from credstack.services.issuers.profiles import create_issuer
-from credstack.services.revocation.status_lists import publish
+from credstack.services.status.lists import publish
 from credstack.store.models import Award
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "micro-credential.yaml"
@@ -57,18 +58,24 @@ def achievement_id(db: Session, ctx: ServiceContext) -> str:
 
 
 def verify_award(db: Session, ctx: ServiceContext, award: Award) -> dict[str, str]:
-    """Check id → status of the stored credential, status lists served from ``db``."""
+    """Check id → status of the stored credential, status lists served from ``db``.
+
+    The list is fetched when the verifier asks (at its time, a month on), so it is signed
+    afresh then: a list signed a month earlier would have lapsed (``validUntil``).
+    """
     prefix = ctx.url("/status/")
+    verified_at = START + timedelta(days=30)
+    server = replace(ctx, clock=lambda: verified_at)
 
     def fetch(url: str) -> bytes:
         if not url.startswith(prefix):
             raise FetchError(f"{url} is not served by this test")
-        return publish(db, ctx, url.removeprefix(prefix)).encode("utf-8")
+        return publish(db, server, url.removeprefix(prefix)).encode("utf-8")
 
     report = verify(
         award.credential,
         input_name=award.id,
-        options=VerifyOptions(now=START + timedelta(days=30), fetch=fetch),
+        options=VerifyOptions(now=verified_at, fetch=fetch),
     )
     return {check.id: check.status.value for check in report.checks} | {
         "verified": str(report.verified)

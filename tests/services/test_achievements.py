@@ -26,6 +26,7 @@ from credstack.core.proofs import sign_data_integrity
 from credstack.core.report import CheckStatus
 from credstack.core.schemas import validate_credential
 from credstack.core.verify import VerifyOptions, verify
+from credstack.services.accounts.users import Principal
 from credstack.services.achievements import lifecycle as achievements
 from credstack.services.audit import list_events
 from credstack.services.context import ServiceContext
@@ -80,11 +81,11 @@ def as_yaml(data: dict[str, Any]) -> str:
 
 
 def credential_around(ctx: ServiceContext, db: Session, slug: str, achievement: Any) -> Any:
-    from credstack.services.issuers.profiles import get_issuer
+    from credstack.services.issuers.organizations import organization_by_slug
 
     return build_achievement_credential(
         credential_id=ctx.url("/credentials/test-1"),
-        issuer=issuer_profile_json(ctx, get_issuer(db, slug)),
+        issuer=issuer_profile_json(ctx, organization_by_slug(db, slug)),
         achievement=achievement.achievement_json,
         recipient_email="ada@example.org",
         recipient_name="Ada Lovelace",
@@ -165,13 +166,13 @@ def test_published_json_is_valid_ob3_inside_a_credential_and_canonicalizes(
 def test_a_credential_for_the_published_achievement_signs_and_verifies(
     db: Session, ctx: ServiceContext, issuer: str
 ) -> None:
-    from credstack.services.issuers.profiles import get_issuer
+    from credstack.services.issuers.organizations import organization_by_slug
 
     draft = achievements.create_achievement(
         db, ctx, issuer_slug=issuer, definition=EXAMPLE.read_text(encoding="utf-8")
     )
     published = achievements.publish(db, ctx, draft.id)
-    organization = get_issuer(db, issuer)
+    organization = organization_by_slug(db, issuer)
     signer = active_signer(db, ctx, organization.id)
     assert isinstance(signer.key_pair, Ed25519KeyPair)
     signed = sign_data_integrity(
@@ -341,7 +342,7 @@ def test_archive_lists_and_public_visibility(db: Session, ctx: ServiceContext, i
     published = achievements.publish(db, ctx, draft.id)
     with pytest.raises(ConflictError, match="only a draft can be published"):
         achievements.publish(db, ctx, draft.id)
-    archived = achievements.archive(db, ctx, published.id)
+    archived = achievements.archive(db, ctx, published.id, principal=Principal.operator())
     assert archived.state is AchievementState.ARCHIVED
     # archived versions stay resolvable: issued credentials point at them
     assert achievements.public_achievement(db, draft.id) is archived
@@ -352,5 +353,7 @@ def test_archive_lists_and_public_visibility(db: Session, ctx: ServiceContext, i
         db, ctx, name="Other Org", type="company", url="https://other.example", country="DE"
     )
     achievements.create_achievement(db, ctx, issuer_slug=other.slug, definition=text)
-    assert [a.id for a in achievements.list_achievements(db, issuer)] == [draft.id]
-    assert len(achievements.list_achievements(db)) == 2
+    operator = Principal.operator()
+    listed = achievements.list_achievements(db, principal=operator, issuer_slug=issuer).items
+    assert [a.id for a in listed] == [draft.id]
+    assert len(achievements.list_achievements(db, principal=operator).items) == 2

@@ -113,3 +113,19 @@ def test_adding_an_unknown_email_says_to_sign_up_first(db: Session, ctx: Service
         authz.set_member_role(
             db, ctx, Principal(owner.id), org.id, email="ghost@example.org", role=Role.VIEWER
         )
+
+
+def test_the_operator_may_do_everything_everywhere_and_sees_every_organisation(
+    db: Session, ctx: ServiceContext
+) -> None:
+    owner = person(db, ctx, "owner")
+    acme = organization(db, ctx, owner, "acme")
+    other = organization(db, ctx, owner, "other")
+    operator = Principal.operator()
+    assert operator.is_operator and not operator.is_token and operator.actor == "cli"
+    for org in (acme, other):
+        for action in Action:
+            assert authz.require(db, operator, org.id, action) == Role.OWNER
+    assert [o.slug for o, role in authz.organizations_of(db, operator)] == ["acme", "other"]
+    with pytest.raises(NotFoundError):
+        authz.organization_for(db, operator, "no-such-id", Action.VIEW)

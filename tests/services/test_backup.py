@@ -26,7 +26,7 @@ from credstack.core.keys import Ed25519PublicKey
 from credstack.services import audit
 from credstack.services.context import ServiceContext
 from credstack.services.issuers.keys import active_signer
-from credstack.services.mail.outbox import queue_claim_email
+from credstack.services.learners.claims import queue_claim_email
 from credstack.services.operations.backup import backup, restore
 from credstack.services.operations.database import upgrade_database
 from credstack.services.revocation.revoke import revoke

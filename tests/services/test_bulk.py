@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from credstack.core.award_csv import RowProblem
 from credstack.core.errors import ConflictError
+from credstack.services.accounts.users import Principal
 from credstack.services.context import ServiceContext
 from credstack.services.issuing.bulk import issue_csv, validate_csv
 from credstack.store.models import Award
@@ -119,6 +120,7 @@ def test_a_file_is_issued_in_batches_with_a_checkpoint_after_each(
         batch_size=20,
         checkpoint=lambda: checkpoints.append(award_count(db)),
         progress=lambda done, total: progress.append((done, total)),
+        principal=Principal.operator(),
     )
     assert (summary.issued, summary.skipped, summary.invalid) == (45, 0, 0)
     assert checkpoints == [20, 40, 45]
@@ -134,9 +136,9 @@ def test_the_same_file_again_issues_nothing_and_says_so(
     db: Session, ctx: ServiceContext, achievement_id: str, tmp_path: Path
 ) -> None:
     path = write_csv(tmp_path, 30)
-    issue_csv(db, ctx, achievement_id, path, batch_size=7)
+    issue_csv(db, ctx, achievement_id, path, batch_size=7, principal=Principal.operator())
     before = {award.id: award.credential for award in db.scalars(select(Award))}
-    again = issue_csv(db, ctx, achievement_id, path, batch_size=7)
+    again = issue_csv(db, ctx, achievement_id, path, batch_size=7, principal=Principal.operator())
     assert (again.issued, again.skipped, again.invalid) == (0, 30, 0)
     assert {award.id: award.credential for award in db.scalars(select(Award))} == before
 
@@ -144,8 +146,20 @@ def test_the_same_file_again_issues_nothing_and_says_so(
 def test_a_longer_file_issues_only_the_new_rows(
     db: Session, ctx: ServiceContext, achievement_id: str, tmp_path: Path
 ) -> None:
-    issue_csv(db, ctx, achievement_id, write_csv(tmp_path, 10, name="first.csv"))
-    summary = issue_csv(db, ctx, achievement_id, write_csv(tmp_path, 25, name="second.csv"))
+    issue_csv(
+        db,
+        ctx,
+        achievement_id,
+        write_csv(tmp_path, 10, name="first.csv"),
+        principal=Principal.operator(),
+    )
+    summary = issue_csv(
+        db,
+        ctx,
+        achievement_id,
+        write_csv(tmp_path, 25, name="second.csv"),
+        principal=Principal.operator(),
+    )
     assert (summary.issued, summary.skipped) == (15, 10)
     assert award_count(db) == 25
 
@@ -155,7 +169,7 @@ def test_one_bad_row_stops_the_whole_file(
 ) -> None:
     path = tmp_path / "bad.csv"
     path.write_bytes(b"email,name\na@x.example,A\nbroken,B\nc@x.example,\n")
-    summary = issue_csv(db, ctx, achievement_id, path)
+    summary = issue_csv(db, ctx, achievement_id, path, principal=Principal.operator())
     assert (summary.issued, summary.invalid) == (0, 2)
     assert [(p.line, p.column) for p in summary.problems] == [(3, "email"), (4, "name")]
     assert award_count(db) == 0
@@ -168,7 +182,9 @@ def test_skip_invalid_issues_the_good_rows_and_counts_the_bad(
     path.write_bytes(
         b"email,name\na@x.example,A\nbroken,B\nc@x.example,C\nd@x.example,D\xff\na@x.example,A\n"
     )
-    summary = issue_csv(db, ctx, achievement_id, path, skip_invalid=True)
+    summary = issue_csv(
+        db, ctx, achievement_id, path, skip_invalid=True, principal=Principal.operator()
+    )
     assert (summary.issued, summary.skipped, summary.invalid) == (2, 0, 3)
     emails = set(db.scalars(select(Award.recipient_email)))
     assert emails == {"a@x.example", "c@x.example"}
@@ -179,7 +195,9 @@ def test_a_wrong_header_refuses_even_with_skip_invalid(
 ) -> None:
     path = tmp_path / "header.csv"
     path.write_bytes(b"email,name,grade\na@x.example,A,B+\n")
-    summary = issue_csv(db, ctx, achievement_id, path, skip_invalid=True)
+    summary = issue_csv(
+        db, ctx, achievement_id, path, skip_invalid=True, principal=Principal.operator()
+    )
     assert summary.issued == 0
     assert [(p.line, p.column) for p in summary.problems] == [(1, "grade")]
     assert award_count(db) == 0
@@ -188,7 +206,14 @@ def test_a_wrong_header_refuses_even_with_skip_invalid(
 def test_a_dry_run_validates_and_issues_nothing(
     db: Session, ctx: ServiceContext, achievement_id: str, tmp_path: Path
 ) -> None:
-    summary = issue_csv(db, ctx, achievement_id, write_csv(tmp_path, 5), dry_run=True)
+    summary = issue_csv(
+        db,
+        ctx,
+        achievement_id,
+        write_csv(tmp_path, 5),
+        dry_run=True,
+        principal=Principal.operator(),
+    )
     assert (summary.issued, summary.problems, summary.dry_run) == (0, [], True)
     assert award_count(db) == 0
 
@@ -203,7 +228,7 @@ def test_row_fields_reach_the_signed_credential(
         "2026-04-01,2028-04-01\n",
         encoding="utf-8",
     )
-    issue_csv(db, ctx, achievement_id, path)
+    issue_csv(db, ctx, achievement_id, path, principal=Principal.operator())
     credential = json.loads(db.scalars(select(Award.credential)).one())
     subject = credential["credentialSubject"]
     assert credential["validFrom"] == "2026-04-01T00:00:00Z"
@@ -226,13 +251,21 @@ def test_an_unpublished_achievement_is_refused_before_reading_the_file(
         db, ctx, issuer_slug=organization.slug, definition=EXAMPLE.read_text(encoding="utf-8")
     )
     with pytest.raises(ConflictError):
-        issue_csv(db, ctx, draft.id, tmp_path / "never-read.csv")
+        issue_csv(db, ctx, draft.id, tmp_path / "never-read.csv", principal=Principal.operator())
 
 
 def test_worker_processes_sign_verifiable_credentials_in_row_order(
     db: Session, ctx: ServiceContext, achievement_id: str, tmp_path: Path
 ) -> None:
-    summary = issue_csv(db, ctx, achievement_id, write_csv(tmp_path, 25), batch_size=10, workers=2)
+    summary = issue_csv(
+        db,
+        ctx,
+        achievement_id,
+        write_csv(tmp_path, 25),
+        batch_size=10,
+        workers=2,
+        principal=Principal.operator(),
+    )
     assert summary.issued == 25
     for award in db.scalars(select(Award)):
         credential = json.loads(award.credential)

@@ -11,10 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from credstack.core.errors import ConflictError, NotFoundError
+from credstack.services.accounts.users import Principal
 from credstack.services.audit import list_events
 from credstack.services.context import ServiceContext
-from credstack.services.learners.claims import CLAIM_VALIDITY, find_claim, resend_claim
-from credstack.services.mail.outbox import queue_claim_email
+from credstack.services.learners.claims import (
+    CLAIM_VALIDITY,
+    find_claim,
+    queue_claim_email,
+    resend_claim,
+)
 from credstack.services.revocation.revoke import revoke
 from credstack.store.models import Award, OutboxEmail
 from issued_awards import issue, make_context, new_achievement, new_issuer
@@ -62,7 +67,7 @@ def test_resend_replaces_the_link_queues_an_email_and_is_audited(
 ) -> None:
     first = queue_claim_email(db, ctx, award)
 
-    second = resend_claim(db, ctx, award.id)
+    second = resend_claim(db, ctx, award.id, principal=Principal.operator())
 
     assert second.token != first.token
     assert second.expires_at > first.expires_at
@@ -81,21 +86,21 @@ def test_resend_is_refused_for_revoked_and_claimed_awards(
     link = queue_claim_email(db, ctx, award)
     award.claimed_at = ctx.now()
     with pytest.raises(ConflictError, match="already claimed"):
-        resend_claim(db, ctx, award.id)
+        resend_claim(db, ctx, award.id, principal=Principal.operator())
     with pytest.raises(ConflictError, match="already claimed"):
         find_claim(db, link.token, ctx.now())
 
     award.claimed_at = None
     revoke(db, ctx, award.id, "issued in error")
     with pytest.raises(ConflictError, match="revoked"):
-        resend_claim(db, ctx, award.id)
+        resend_claim(db, ctx, award.id, principal=Principal.operator())
 
 
 def test_resend_of_an_unknown_award_says_where_ids_come_from(
     db: Session, ctx: ServiceContext
 ) -> None:
     with pytest.raises(NotFoundError, match="award list"):
-        resend_claim(db, ctx, "no-such-award")
+        resend_claim(db, ctx, "no-such-award", principal=Principal.operator())
 
 
 def test_resend_to_an_address_stored_before_the_rule_is_refused_with_the_fix(
@@ -104,6 +109,6 @@ def test_resend_to_an_address_stored_before_the_rule_is_refused_with_the_fix(
     award.recipient_email = "ada@example.org\r\nBcc: eve@evil.example"  # as older versions took it
     before = db.scalars(select(OutboxEmail)).all()
     with pytest.raises(ConflictError, match="control character") as refused:
-        resend_claim(db, ctx, award.id)
+        resend_claim(db, ctx, award.id, principal=Principal.operator())
     assert f"credstack award correct {award.id} --email" in refused.value.message
     assert db.scalars(select(OutboxEmail)).all() == before

@@ -22,7 +22,7 @@ from credstack.services.operations.demo import (
     seed_demo,
 )
 from credstack.services.operations.demo_catalogue import ISSUERS, LEARNERS, REVOKED
-from credstack.services.revocation.status_lists import publish
+from credstack.services.status.lists import publish
 from credstack.store.models import (
     Achievement,
     AchievementState,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import ssl
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +19,7 @@ from cryptography.x509.oid import NameOID
 from credstack.core.errors import FetchError
 from credstack.core.fetching import FetchPolicy
 from credstack.services.verification.fetcher import HttpFetcher, system_resolver
+from loopback_site import serving
 
 LOOPBACK = FetchPolicy(allow_http_loopback=True, timeout_seconds=2.0)
 STATUS_LIST = b'{"type": ["VerifiableCredential", "BitstringStatusListCredential"]}'
@@ -99,14 +99,7 @@ class _Server(ThreadingHTTPServer):
 
 
 def _serve(server: _Server) -> Iterator[_Server]:
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    yield from serving(server)
 
 
 @pytest.fixture

@@ -18,10 +18,10 @@ from credstack.core.schemas import validate_profile
 from credstack.services.audit import list_events
 from credstack.services.context import ServiceContext
 from credstack.services.issuers.keys import active_signer, list_keys
+from credstack.services.issuers.organizations import organization_by_slug
 from credstack.services.issuers.profiles import (
     create_issuer,
     did_document,
-    get_issuer,
     issuer_profile_json,
     list_issuers,
     profile_url,
@@ -194,12 +194,12 @@ def test_profile_is_a_valid_ob3_profile_with_the_did_as_id(
 def test_get_and_list_issuers(db: Session, http_ctx: ServiceContext) -> None:
     first = make_issuer(db, http_ctx, name="Zeta Training", type="training_provider")
     second = make_issuer(db, http_ctx, name="Alpha Association", type="association")
-    assert get_issuer(db, "zeta-training").id == first.id
+    assert organization_by_slug(db, "zeta-training").id == first.id
     slugs = [org.slug for org in list_issuers(db)]
     assert slugs.index("alpha-association") < slugs.index("zeta-training")
     assert second.did != first.did
     with pytest.raises(NotFoundError, match="credstack issuer list"):
-        get_issuer(db, "nobody")
+        organization_by_slug(db, "nobody")
 
 
 def test_did_web_document_authorises_the_key_for_assertions(

@@ -21,14 +21,8 @@ from sqlalchemy.orm import Session
 
 from credstack.core.errors import ConfigurationError
 from credstack.services.context import ServiceContext
-from credstack.services.learners.claims import find_claim
-from credstack.services.mail.outbox import (
-    deliver_pending,
-    outbox_file,
-    queue_claim_email,
-    queue_claim_emails,
-    queue_notice,
-)
+from credstack.services.learners.claims import find_claim, queue_claim_email, queue_claim_emails
+from credstack.services.mail.outbox import deliver_pending, outbox_file, queue_notice
 from credstack.services.mail.smtp_url import parse_smtp_url
 from credstack.store.models import Award, OutboxEmail
 from issued_awards import issue, make_context, new_achievement, new_issuer

@@ -14,8 +14,8 @@ from credstack.core.baking import extract_png, extract_svg
 from credstack.core.errors import ConflictError, FetchError
 from credstack.core.inputs import parse_input
 from credstack.core.verify import VerifyOptions, verify
+from credstack.services.accounts.users import Principal
 from credstack.services.context import ServiceContext
-from credstack.services.issuers.keys import compromise_key
 from credstack.services.learners.renderings import (
     baked_png,
     baked_svg,
@@ -23,8 +23,9 @@ from credstack.services.learners.renderings import (
     credential_jwt,
     render,
 )
+from credstack.services.revocation.key_compromise import compromise_key
 from credstack.services.revocation.revoke import revoke
-from credstack.services.revocation.status_lists import publish
+from credstack.services.status.lists import publish
 from credstack.store.models import Award
 from issued_awards import issue, make_context, new_achievement, new_issuer
 
@@ -49,7 +50,7 @@ def _verified(db: Session, ctx: ServiceContext, award: Award, data: bytes) -> di
     report = verify(
         data,
         input_name="export",
-        options=VerifyOptions(now=ctx.now() + timedelta(days=1), fetch=fetch),
+        options=VerifyOptions(now=ctx.now() + timedelta(hours=1), fetch=fetch),
     )
     return {check.id: check.status.value for check in report.checks} | {
         "verified": str(report.verified)
@@ -153,7 +154,7 @@ def test_no_jwt_is_made_with_a_compromised_key(db: Session, ctx: ServiceContext)
     org = new_issuer(db, ctx)
     award = issue(db, ctx, org, new_achievement(db, org))
     key_id = json.loads(award.credential)["proof"][0]["verificationMethod"].split("#")[1]
-    compromise_key(db, ctx, org.slug, key_id)
+    compromise_key(db, ctx, org.slug, key_id, principal=Principal.operator())
     with pytest.raises(ConflictError, match="compromised"):
         credential_jwt(db, ctx, award)
     assert award.jwt is None

@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 from credstack.core.errors import ConflictError, FetchError, NotFoundError, ValidationError
 from credstack.core.status_list import decode_list
 from credstack.core.verify import VerifyOptions, verify
+from credstack.services.accounts.users import Principal
 from credstack.services.achievements import lifecycle as achievements
 from credstack.services.audit import list_events
 from credstack.services.context import ServiceContext
 from credstack.services.issuing.awards import issue_award
 from credstack.services.revocation.revoke import CORRECTED_REASON, correct, revoke, revoke_many
-from credstack.services.revocation.status_lists import publish
+from credstack.services.status.lists import publish
 from credstack.store.engine import create_database_engine
 from credstack.store.migrate import upgrade_to_head
 from credstack.store.models import Award, AwardState, Learner, OutboxEmail, StatusList
@@ -174,7 +175,7 @@ def test_a_misspelt_name_is_corrected_by_a_new_credential_naming_the_old(
     ).award
     old_text = old.credential
 
-    new = correct(db, ctx, old.id, name="Ada Lovelace")
+    new = correct(db, ctx, old.id, name="Ada Lovelace", principal=Principal.operator())
 
     assert new.id != old.id and new.replaces_award_id == old.id
     assert (old.state, old.revocation_reason) == (AwardState.REVOKED, CORRECTED_REASON)
@@ -219,7 +220,7 @@ def test_an_e_mail_correction_moves_the_award_to_the_new_address(
     old = issue_award(
         db, ctx, achievement_id=published_id, email="ada@exmaple.org", name="Ada Lovelace"
     ).award
-    new = correct(db, ctx, old.id, email="ada@example.org")
+    new = correct(db, ctx, old.id, email="ada@example.org", principal=Principal.operator())
     assert new.recipient_email == "ada@example.org"
     notices = _correction_notices(db, new)
     assert [n.to_address for n in notices] == ["ada@example.org"]
@@ -235,10 +236,10 @@ def test_a_correction_needs_a_change_and_a_valid_award(
         db, ctx, achievement_id=published_id, email="ada@example.org", name="Ada Lovelace"
     ).award
     with pytest.raises(ValidationError, match="nothing to correct"):
-        correct(db, ctx, award.id, name=" Ada  Lovelace ")
+        correct(db, ctx, award.id, name=" Ada  Lovelace ", principal=Principal.operator())
     revoke(db, ctx, award.id, "withdrawn")
     with pytest.raises(ConflictError, match="only a valid award"):
-        correct(db, ctx, award.id, name="Ada King")
+        correct(db, ctx, award.id, name="Ada King", principal=Principal.operator())
 
 
 # --- concurrent revocations on PostgreSQL ---------------------------------------------------

@@ -17,10 +17,10 @@ from credstack.services.learners.sharing import (
     CredentialFacts,
     credential_facts,
     linkedin_add_url,
-    live_verification,
     qr_svg,
 )
 from credstack.services.revocation.revoke import revoke
+from credstack.services.verification.local import live_verification
 from credstack.store.models import Achievement, Award, Organization
 from issued_awards import issue, make_context, new_achievement, new_issuer
 

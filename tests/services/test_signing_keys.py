@@ -25,21 +25,21 @@ from credstack.core.proofs.vcjwt import sign_vc_jwt
 from credstack.core.report import CheckStatus
 from credstack.core.status_list import status_list_entry
 from credstack.core.verify import VerifyOptions, verify
+from credstack.services.accounts.users import Principal
 from credstack.services.audit import list_events
 from credstack.services.context import ServiceContext
 from credstack.services.issuers.keys import (
     Signer,
     active_signer,
     add_rsa_key,
-    compromise_key,
     list_keys,
     rotate_key,
     signer_for_did,
     signer_for_key,
 )
 from credstack.services.issuers.profiles import create_issuer, did_document, issuer_profile_json
-from credstack.services.revocation.key_compromise import COMPROMISE_REASON
-from credstack.services.revocation.status_lists import allocate, publish
+from credstack.services.revocation.key_compromise import COMPROMISE_REASON, compromise_key
+from credstack.services.status.lists import allocate, publish
 from credstack.store.models import (
     Achievement,
     AchievementState,
@@ -197,7 +197,7 @@ def test_compromising_the_active_did_web_key_replaces_it_and_drops_it_from_the_d
 ) -> None:
     org = new_issuer(db, web_ctx)
     old = active_signer(db, web_ctx, org.id)
-    result = compromise_key(db, web_ctx, "acme", old.key_id)
+    result = compromise_key(db, web_ctx, "acme", old.key_id, principal=Principal.operator())
     assert result.key.state is KeyState.COMPROMISED
     assert result.replacement is not None and result.replacement.state is KeyState.ACTIVE
     assert result.revoked_award_ids == ()
@@ -209,7 +209,7 @@ def test_compromising_the_active_did_web_key_replaces_it_and_drops_it_from_the_d
     with pytest.raises(ConflictError, match="compromised and must not sign"):
         signer_for_key(db, web_ctx, old.key_id)
     with pytest.raises(ConflictError, match="already marked compromised"):
-        compromise_key(db, web_ctx, "acme", old.key_id)
+        compromise_key(db, web_ctx, "acme", old.key_id, principal=Principal.operator())
 
 
 def test_compromising_a_retired_did_web_key_needs_no_replacement(
@@ -218,7 +218,7 @@ def test_compromising_a_retired_did_web_key_needs_no_replacement(
     org = new_issuer(db, web_ctx)
     old = active_signer(db, web_ctx, org.id)
     current = rotate_key(db, web_ctx, "acme")
-    result = compromise_key(db, web_ctx, "acme", old.key_id)
+    result = compromise_key(db, web_ctx, "acme", old.key_id, principal=Principal.operator())
     assert result.replacement is None
     assert did_document(db, org)["assertionMethod"] == [f"{org.did}#{current.id}"]
 
@@ -230,7 +230,7 @@ def test_a_key_of_another_issuer_cannot_be_compromised_through_this_one(
     other = new_issuer(db, web_ctx, "other")
     other_key = active_signer(db, web_ctx, other.id).key_id
     with pytest.raises(NotFoundError, match="issuer acme has no key"):
-        compromise_key(db, web_ctx, "acme", other_key)
+        compromise_key(db, web_ctx, "acme", other_key, principal=Principal.operator())
 
 
 def _award(
@@ -281,7 +281,7 @@ def test_did_key_compromise_revokes_exactly_the_awards_that_key_signed(
     untouched = _award(db, org, signed_credential(key_ctx, org, new, 3), status_list, 3)
     revision = status_list.revision
 
-    result = compromise_key(db, key_ctx, "acme", old.key_id)
+    result = compromise_key(db, key_ctx, "acme", old.key_id, principal=Principal.operator())
 
     assert sorted(result.revoked_award_ids) == sorted(a.id for a in signed_by_old)
     for award in signed_by_old:
@@ -320,14 +320,14 @@ def test_a_credential_of_a_compromised_did_key_fails_only_its_status_check(
             json.dumps(credential),
             input_name="credential",
             options=VerifyOptions(
-                now=key_ctx.now() + timedelta(days=1),
+                now=key_ctx.now() + timedelta(hours=1),
                 fetch={allocation.list_url: published.encode()}.__getitem__,
             ),
         )
         return {c.id: c.status for c in report.checks}
 
     assert check(publish(db, key_ctx, allocation.list_id))["status"] is CheckStatus.PASS
-    compromise_key(db, key_ctx, "acme", signer.key_id)
+    compromise_key(db, key_ctx, "acme", signer.key_id, principal=Principal.operator())
     after = check(publish(db, key_ctx, allocation.list_id))
     assert after["status"] is CheckStatus.FAIL
     assert after["proof"] is after["issuer-key"] is CheckStatus.PASS
@@ -338,7 +338,7 @@ def test_compromising_the_active_did_key_moves_the_issuer_to_a_new_did(
 ) -> None:
     org = new_issuer(db, key_ctx)
     old = active_signer(db, key_ctx, org.id)
-    result = compromise_key(db, key_ctx, "acme", old.key_id)
+    result = compromise_key(db, key_ctx, "acme", old.key_id, principal=Principal.operator())
     assert result.replacement is not None
     assert org.did == result.replacement.controller_did != old.issuer_id
 

@@ -21,7 +21,7 @@ from credstack.core.status_list import decode_list
 from credstack.core.verify import VerifyOptions, verify
 from credstack.services.context import ServiceContext
 from credstack.services.issuers.keys import rotate_key
-from credstack.services.revocation.status_lists import (
+from credstack.services.status.lists import (
     FILL_LIMIT,
     allocate,
     did_tag,
@@ -113,7 +113,7 @@ def _status_of(credential: str, ctx: ServiceContext, lists: dict[str, str]) -> C
     report = verify(
         credential,
         input_name="test",
-        options=VerifyOptions(now=ctx.now() + timedelta(days=1), fetch=fetch),
+        options=VerifyOptions(now=ctx.now() + timedelta(hours=1), fetch=fetch),
     )
     return next(check.status for check in report.checks if check.id == "status")
 

@@ -90,3 +90,13 @@ def test_only_admins_and_owners_make_tokens_and_scopes_are_checked(
         tokens.create_token(db, ctx, Principal(owner.id), org.id, name="x", scopes=["everything"])
     listed = tokens.list_tokens(db, Principal(owner.id), org.id)
     assert listed == []
+
+
+def test_the_operator_cannot_make_a_token_since_a_token_acts_for_a_person(
+    db: Session, ctx: ServiceContext
+) -> None:
+    owner = person(db, ctx, "owner")
+    org = organization(db, ctx, owner, "acme")
+    with pytest.raises(PermissionDeniedError, match="acts for the person"):
+        tokens.create_token(db, ctx, Principal.operator(), org.id, name="x", scopes=["read"])
+    assert db.scalars(select(ApiToken)).all() == []

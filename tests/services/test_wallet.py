@@ -15,8 +15,7 @@ from credstack.core.errors import ConflictError, NotFoundError
 from credstack.services.accounts.users import sign_up
 from credstack.services.context import ServiceContext
 from credstack.services.learners import wallet
-from credstack.services.learners.claims import find_claim
-from credstack.services.mail.outbox import queue_claim_email
+from credstack.services.learners.claims import find_claim, queue_claim_email
 from credstack.services.revocation.revoke import revoke
 from credstack.store.models import Award, AwardState, Learner, Organization, User
 from issued_awards import issue, make_context, new_achievement, new_issuer

@@ -46,8 +46,8 @@ from credstack.core.fetching import MappedFetcher
 from credstack.core.report import CheckStatus
 from credstack.core.verify import verify
 from credstack.services.context import ServiceContext
-from credstack.services.learners.sharing import local_registry
 from credstack.services.operations.backup_rows import TableLoader
+from credstack.services.verification.local import local_registry
 from credstack.services.verification.verify import VerificationRequest, options_for
 from credstack.settings import DATABASE_FILE_NAME, SECRET_FILE_NAME, load_settings
 from credstack.store.engine import create_database_engine, session_factory
@@ -186,6 +186,7 @@ def upgrade_and_check(fixture: UpgradeFixture, capsys: pytest.CaptureFixture[str
     code, out, err = run(capsys, "init", "--json")
     assert code == 0, err
     assert json.loads(out)["migrated"] == (fixture.manifest["alembic_revision"] != head_revision())
+    verify_the_issuers_that_were_there(capsys)
 
     settings = load_settings()
     engine = create_database_engine(settings.effective_database_url)
@@ -194,11 +195,37 @@ def upgrade_and_check(fixture: UpgradeFixture, capsys: pytest.CaptureFixture[str
             assert current_revision(connection) == head_revision()
         with session_factory(engine)() as session:
             check_stored_texts(session, fixture)
-            check_verification(session, ServiceContext.from_settings(settings), fixture)
+            # lists signed before they carried validUntil are re-signed when first read:
+            # at the fixture's moment here, so that they verify "as of" it
+            verify_at = datetime.fromisoformat(fixture.manifest["verify_at"])
+            at_fixture_time = replace(
+                ServiceContext.from_settings(settings), clock=lambda: verify_at
+            )
+            check_verification(session, at_fixture_time, fixture)
             session.rollback()
     finally:
         engine.dispose()
     check_web(fixture)
+
+
+def verify_issuer_lines(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict[str, Any]]:
+    code, out, err = run(capsys, "issuer", *args, "--json")
+    assert code == 0, err
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def verify_the_issuers_that_were_there(capsys: pytest.CaptureFixture[str]) -> None:
+    """The documented upgrade step: nothing vouched for the old issuers until the operator does.
+
+    A fixture made before issuer trust existed (``0004_issuer_trust``) has only unverified
+    issuers after the upgrade; ``issuer verify --all`` vouches for them all.
+    """
+    before = verify_issuer_lines(capsys, "list")
+    assert before
+    if all(not row["verified"] for row in before):
+        verified = verify_issuer_lines(capsys, "verify", "--all")
+        assert {row["slug"] for row in verified} == {row["slug"] for row in before}
+    assert all(row["verified"] for row in verify_issuer_lines(capsys, "list"))
 
 
 def check_stored_texts(session: Session, fixture: UpgradeFixture) -> None:
@@ -259,15 +286,25 @@ def check_web(fixture: UpgradeFixture) -> None:
     try:
         with session_factory(engine)() as session:
             awards = {award.id: award for award in session.scalars(select(Award))}
+            stored_bits = {
+                status_list.id: json.loads(status_list.published_credential or "{}")
+                .get("credentialSubject", {})
+                .get("encodedList")
+                for status_list in session.scalars(select(StatusList))
+            }
         with TestClient(create_app(settings, engine=engine)) as client:
             for award_id, facts in fixture.manifest["awards"].items():
                 served = client.get(f"/credentials/{award_id}.json")
                 assert served.status_code == 200, award_id
                 assert sha256(served.content) == facts["credential_sha256"], award_id
-            for list_id, facts in fixture.manifest["status_lists"].items():
+            for list_id in fixture.manifest["status_lists"]:
+                # a list signed before lists carried validUntil is re-signed on first read
+                # (docs/status-lists.md): the same bits, now with a lifetime
                 served = client.get(f"/status/{list_id}")
                 assert served.status_code == 200, list_id
-                assert sha256(served.content) == facts["sha256"], list_id
+                listed = served.json()
+                assert "validUntil" in listed, list_id
+                assert listed["credentialSubject"]["encodedList"] == stored_bits[list_id], list_id
             accepted = next(a for a in awards.values() if a.state is AwardState.ACCEPTED)
             for award in [accepted, *(awards[award_id] for award_id in sorted(fixture.revoked))]:
                 page = client.get(f"/credentials/{award.id}", headers=BROWSER)

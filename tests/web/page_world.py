@@ -24,7 +24,7 @@ from credstack.services.context import ServiceContext
 from credstack.services.issuing import awards
 from credstack.services.issuing.bulk_jobs import BulkJobs
 from credstack.services.learners import wallet
-from credstack.services.mail.outbox import queue_claim_email
+from credstack.services.learners.claims import queue_claim_email
 from credstack.settings import Settings
 from credstack.store.models import User
 from credstack.web.sessions import SESSION_COOKIE, encode_cookie, session_key

@@ -20,7 +20,7 @@ from credstack.services.learners.sharing import credential_facts, linkedin_add_u
 from credstack.services.revocation.revoke import revoke
 from credstack.settings import Settings
 from credstack.store.models import Award, Organization
-from issued_awards import issue, new_achievement, new_issuer
+from issued_awards import issue, new_achievement, new_verified_issuer
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 START = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
@@ -41,7 +41,7 @@ def client(app: FastAPI) -> TestClient:
 
 @pytest.fixture
 def org(db: Session, ctx: ServiceContext) -> Organization:
-    return new_issuer(db, ctx)
+    return new_verified_issuer(db, ctx)
 
 
 @pytest.fixture

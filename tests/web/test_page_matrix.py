@@ -92,6 +92,8 @@ PAGES: dict[str, Page] = {
     f"POST {ACH}/awards": Page(True, back=f"{ACH}/awards"),
     f"POST {ACH}/awards/bulk": Page(True, back=f"{ACH}/awards"),
     f"GET {ORG}/jobs/{{job_id}}": Page(signed_in=True),
+    f"GET {ORG}/did-configuration.json": Page(signed_in=True),
+    f"POST {ORG}/domain-check": Page(True, back=ORG),
     f"POST {ORG}/awards/{{award_id}}/revoke": Page(True, back=ORG),
 }
 

@@ -19,7 +19,7 @@ from credstack.services.context import ServiceContext
 from credstack.services.learners.renderings import baked_png, baked_svg, credential_jwt
 from credstack.settings import Settings
 from credstack.store.models import Award, Organization
-from issued_awards import issue, new_achievement, new_issuer
+from issued_awards import issue, new_achievement, new_verified_issuer
 
 START = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 
@@ -39,7 +39,7 @@ def client(app: FastAPI) -> TestClient:
 
 @pytest.fixture
 def org(db: Session, ctx: ServiceContext) -> Organization:
-    return new_issuer(db, ctx)
+    return new_verified_issuer(db, ctx)
 
 
 @pytest.fixture

@@ -16,11 +16,11 @@ from web_client import PASSWORD, csrf_from, post_form
 
 from credstack.core.baking import extract_png
 from credstack.services.context import ServiceContext
-from credstack.services.mail.outbox import queue_claim_email
+from credstack.services.learners.claims import queue_claim_email
 from credstack.services.revocation.revoke import revoke
 from credstack.settings import Settings
 from credstack.store.models import Award, AwardState, Organization, OutboxEmail, User
-from issued_awards import issue, new_achievement, new_issuer
+from issued_awards import issue, new_achievement, new_verified_issuer
 
 BROWSER = {"Accept": "text/html"}
 
@@ -38,7 +38,7 @@ def client(app: FastAPI) -> TestClient:
 
 @pytest.fixture
 def org(db: Session, ctx: ServiceContext) -> Organization:
-    return new_issuer(db, ctx)
+    return new_verified_issuer(db, ctx)
 
 
 @pytest.fixture

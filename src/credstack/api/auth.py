@@ -14,14 +14,12 @@ from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
 
 from credstack.api.dependencies import AppSettings, DbSession
-from credstack.core.errors import AuthenticationError, NotFoundError
+from credstack.core.errors import AuthenticationError
 from credstack.core.rate_limit import RateLimiters
-from credstack.services.accounts import authz, tokens
+from credstack.services.accounts import tokens
 from credstack.services.accounts import users as accounts
-from credstack.services.accounts.authz import Action
 from credstack.services.accounts.users import Principal
 from credstack.services.context import ServiceContext
 
@@ -107,17 +105,3 @@ def enforce_rate_limit(request: Request, name: str) -> None:
             f"too many requests: wait {decision.retry_after} seconds and try again",
             headers={"Retry-After": str(decision.retry_after)},
         )
-
-
-def require_on(
-    session: Session, principal: Principal, organization_id: str, action: Action, missing: str
-) -> None:
-    """``authz.require`` for a thing of an organisation (an award, an achievement).
-
-    An outsider gets the same ``NotFoundError`` (``missing``) as for an id that does not
-    exist, so ids of other organisations cannot be probed.
-    """
-    try:
-        authz.require(session, principal, organization_id, action)
-    except NotFoundError:
-        raise NotFoundError(missing) from None

@@ -1,8 +1,9 @@
 """``GET /healthz``: is this process able to serve, i.e. is its database usable?
 
-Load balancers and ``scripts/start`` poll it. 200 only when the database is reachable
-and at the schema revision this code expects; otherwise 503 with an RFC 9457 problem
-that says what to do.
+Load balancers and ``scripts/start`` poll it. 200 only when the database is reachable,
+at the schema revision this code expects and able to take a write (a rolled-back probe:
+a read-only file, a full disk or a read-only PostgreSQL answer ``unwritable``); otherwise
+503 with an RFC 9457 problem that says what to do.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ router = APIRouter(tags=["operations"])
 )
 def healthz(request: Request) -> JSONResponse:
     engine: Engine = request.app.state.engine
-    health = check_database(engine)
+    health = check_database(engine, probe_write=True)
     if health.ok:
         return JSONResponse({"status": "ok", "database": "ok", "revision": health.revision})
     problem = {

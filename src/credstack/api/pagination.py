@@ -2,7 +2,9 @@
 
 The cursor is opaque to clients (base64 of an offset into a stable order): they follow
 ``next`` until it is null. An offset cursor can skip or repeat a row when rows are added
-while a client pages; every list is ordered oldest first, so new rows only append.
+while a client pages; every list is ordered oldest first, so new rows only append. The
+services read the page (``services.paging``); this module only turns a cursor into a
+window and a page into JSON.
 """
 
 from __future__ import annotations
@@ -12,10 +14,9 @@ from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Query, Request
-from sqlalchemy import Select
-from sqlalchemy.orm import Session
 
 from credstack.core.errors import InputError
+from credstack.services.paging import Page, Window
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 50
@@ -45,20 +46,18 @@ def offset_of(cursor: str | None) -> int:
     return int(text)
 
 
-def page(
-    request: Request,
-    session: Session,
-    query: Select[*tuple[Any, ...]],
-    *,
-    limit: int,
-    cursor: str | None,
-    render: Callable[[Any], dict[str, Any]],
+def window(limit: int, cursor: str | None) -> Window:
+    """The window a request asks for (``limit`` items from the cursor's offset)."""
+    return Window(offset=offset_of(cursor), limit=limit)
+
+
+def page_json(
+    request: Request, page: Page[T], window: Window, render: Callable[[T], dict[str, Any]]
 ) -> dict[str, Any]:
-    """One page of ``query`` (rows rendered by ``render``) with the link to the next one."""
-    offset = offset_of(cursor)
-    rows: Sequence[Any] = session.execute(query.offset(offset).limit(limit + 1)).all()
-    items = [render(row) for row in rows[:limit]]
-    return {"items": items, "next": _next(request, offset + limit) if len(rows) > limit else None}
+    """``{"items", "next"}`` for a page a service read through ``window``."""
+    assert window.limit is not None  # API windows always have one
+    following = _next(request, window.offset + window.limit) if page.more else None
+    return {"items": [render(item) for item in page.items], "next": following}
 
 
 def page_of(
@@ -66,13 +65,9 @@ def page_of(
     render: Callable[[T], dict[str, Any]],
 ) -> dict[str, Any]:  # fmt: skip
     """One page of an in-memory list (short lists such as members or tokens)."""
-    offset = offset_of(cursor)
-    chosen = items[offset : offset + limit]
-    more = len(items) > offset + limit
-    return {
-        "items": [render(item) for item in chosen],
-        "next": _next(request, offset + limit) if more else None,
-    }
+    chosen = window(limit, cursor)
+    rows = items[chosen.offset : chosen.offset + limit + 1]
+    return page_json(request, chosen.page(rows), chosen, render)
 
 
 def _next(request: Request, offset: int) -> str:

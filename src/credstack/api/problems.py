@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from credstack.core import errors
+from credstack.store.write_errors import cannot_write_reason
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 #: problem ``type`` URIs name the error class (a URN: no host is claimed or fetched)
@@ -28,8 +29,11 @@ _STATUS: tuple[tuple[type[errors.CredstackError], int], ...] = (
     (errors.PermissionDeniedError, 403),
     (errors.AuthenticationError, 401),
     (errors.ValidationError, 422),
+    (errors.InputTooLargeError, 413),
+    (errors.VerificationBudgetError, 422),
     (errors.InputError, 400),
     (errors.ConfigurationError, 503),
+    (errors.VerifierUnavailableError, 503),
     (errors.FetchError, 502),
 )
 
@@ -88,6 +92,10 @@ class Problem:
     code: str | None = None
     problems: list[str] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    #: the heading a page shows, where the status's own would say too little
+    heading: str | None = None
+    #: more members for the problem JSON (e.g. the ``limit`` a verification exceeded)
+    extra: dict[str, Any] | None = None
 
     @property
     def title(self) -> str:
@@ -96,13 +104,26 @@ class Problem:
 
 #: what a client is told about an error we did not raise on purpose (the log has the rest)
 SERVER_ERROR = "something went wrong on our side; the error is logged: try again later"
+#: a write the database refuses (read-only, disk full) is a state to wait out, not a bug
+CANNOT_WRITE_HEADING = "The database cannot write now"
+#: seconds a client should wait before trying again (an operator has to act first)
+CANNOT_WRITE_RETRY_AFTER = "60"
 
 
 def describe(exc: Exception) -> Problem:
     """The one mapping from an exception to status, code and detail, for every edge."""
     if isinstance(exc, errors.CredstackError):
         listed = exc.problems if isinstance(exc, errors.ValidationError) else None
-        return Problem(status_for(exc), exc.message, code=exc.code, problems=listed)
+        extra: dict[str, Any] | None = None
+        headers: dict[str, str] = {}
+        if isinstance(exc, errors.VerificationBudgetError):
+            extra = {"limit": exc.limit, "allowed": exc.allowed}
+        if isinstance(exc, errors.VerifierUnavailableError):
+            headers["Retry-After"] = str(exc.retry_after)
+        return Problem(
+            status_for(exc), exc.message, code=exc.code, problems=listed, headers=headers,
+            extra=extra,
+        )  # fmt: skip
     if isinstance(exc, RequestValidationError):
         listed = [
             f"{'.'.join(str(p) for p in err.get('loc', ()))}: {err.get('msg', 'invalid')}"
@@ -118,12 +139,24 @@ def describe(exc: Exception) -> Problem:
         status = exc.status_code
         detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(status, "Error")
         return Problem(status, detail, headers=dict(exc.headers or {}))
+    reason = cannot_write_reason(exc)
+    if reason is not None:
+        return Problem(
+            503,
+            f"the database cannot write now: {reason}. Nothing was saved; "
+            "try again once the operator has fixed it (see /healthz)",
+            code="database-unwritable",
+            headers={"Retry-After": CANNOT_WRITE_RETRY_AFTER},
+            heading=CANNOT_WRITE_HEADING,
+        )
     return Problem(500, SERVER_ERROR, code="server-error")
 
 
 def problem_response(described: Problem, instance: str | None = None) -> JSONResponse:
     """``described`` as an ``application/problem+json`` response (its headers included)."""
-    extra = {"problems": described.problems} if described.problems is not None else None
+    extra = dict(described.extra or {})
+    if described.problems is not None:
+        extra["problems"] = described.problems
     response = problem(
         described.status, described.detail, code=described.code, instance=instance, extra=extra
     )

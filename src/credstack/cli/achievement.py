@@ -117,16 +117,20 @@ def create_command(
     """Create an achievement (a draft) from a definition file; --publish publishes it too."""
     from credstack.cli.unit_of_work import unit_of_work
     from credstack.core.errors import ValidationError
+    from credstack.services.accounts.users import Principal
     from credstack.services.achievements import lifecycle as achievements
 
     try:
         defn, image_bytes = _read_definition(file, image)
         with unit_of_work() as (session, ctx):
             achievement = achievements.create_achievement(
-                session, ctx, issuer_slug=issuer, definition=defn, image=image_bytes
-            )
+                session, ctx, issuer_slug=issuer, definition=defn, image=image_bytes,
+                principal=Principal.operator(),
+            )  # fmt: skip
             if publish:
-                achievement = achievements.publish(session, ctx, achievement.id)
+                achievement = achievements.publish(
+                    session, ctx, achievement.id, principal=Principal.operator()
+                )
             row = _summary(ctx, achievement)
     except ValidationError as exc:
         _refuse(exc, as_json)
@@ -138,11 +142,15 @@ def publish_command(achievement_id: IdArgument, as_json: JsonFlag = False) -> No
     """Publish a draft (refused, naming each one, while an EU mandatory element is missing)."""
     from credstack.cli.unit_of_work import unit_of_work
     from credstack.core.errors import ValidationError
+    from credstack.services.accounts.users import Principal
     from credstack.services.achievements import lifecycle as achievements
 
     try:
         with unit_of_work() as (session, ctx):
-            row = _summary(ctx, achievements.publish(session, ctx, achievement_id))
+            published = achievements.publish(
+                session, ctx, achievement_id, principal=Principal.operator()
+            )
+            row = _summary(ctx, published)
     except ValidationError as exc:
         _refuse(exc, as_json)
     _print(row, as_json, "Published")
@@ -158,12 +166,16 @@ def update_command(
     """Edit a draft in place; editing a published one makes a new draft version."""
     from credstack.cli.unit_of_work import unit_of_work
     from credstack.core.errors import ValidationError
+    from credstack.services.accounts.users import Principal
     from credstack.services.achievements import lifecycle as achievements
 
     try:
         defn, image_bytes = _read_definition(file, image)
         with unit_of_work() as (session, ctx):
-            updated = achievements.update(session, ctx, achievement_id, defn, image=image_bytes)
+            updated = achievements.update(
+                session, ctx, achievement_id, defn, image=image_bytes,
+                principal=Principal.operator(),
+            )  # fmt: skip
             row = _summary(ctx, updated)
             version = updated.version
     except ValidationError as exc:
@@ -182,10 +194,14 @@ def update_command(
 def archive_command(achievement_id: IdArgument, as_json: JsonFlag = False) -> None:
     """Stop awarding a version; it stays public for the credentials already issued."""
     from credstack.cli.unit_of_work import unit_of_work
+    from credstack.services.accounts.users import Principal
     from credstack.services.achievements import lifecycle as achievements
 
     with unit_of_work() as (session, ctx):
-        row = _summary(ctx, achievements.archive(session, ctx, achievement_id))
+        archived = achievements.archive(
+            session, ctx, achievement_id, principal=Principal.operator()
+        )
+        row = _summary(ctx, archived)
     _print(row, as_json, "Archived")
 
 
@@ -196,6 +212,7 @@ def list_command(
 ) -> None:
     """List achievement versions: id, name, version, state and public URL."""
     from credstack.cli.unit_of_work import unit_of_work
+    from credstack.services.accounts.users import Principal
     from credstack.services.achievements import lifecycle as achievements
 
     with unit_of_work() as (session, ctx):
@@ -207,7 +224,9 @@ def list_command(
                 "state": achievement.state.value,
                 "url": achievements.achievement_url(ctx, achievement),
             }
-            for achievement in achievements.list_achievements(session, issuer)
+            for achievement in achievements.list_achievements(
+                session, principal=Principal.operator(), issuer_slug=issuer
+            ).items
         ]
     if as_json:
         for row in rows:
@@ -223,10 +242,14 @@ def list_command(
 def show_command(achievement_id: IdArgument) -> None:
     """Print one version as JSON: its state, definition and published OB 3.0 Achievement."""
     from credstack.cli.unit_of_work import unit_of_work
+    from credstack.services.accounts.authz import Action
+    from credstack.services.accounts.users import Principal
     from credstack.services.achievements import lifecycle as achievements
 
     with unit_of_work() as (session, ctx):
-        achievement = achievements.get(session, achievement_id)
+        achievement = achievements.achievement_for(
+            session, Principal.operator(), achievement_id, Action.VIEW
+        )
         document = {
             **_summary(ctx, achievement),
             "lineage_id": achievement.lineage_id,

@@ -71,6 +71,7 @@ def create_command(
     from credstack.cli.unit_of_work import unit_of_work
     from credstack.core.award_request import AwardInput, check_award
     from credstack.core.errors import InputError
+    from credstack.services.accounts.users import Principal
     from credstack.services.issuing.awards import award_url, issue_award
 
     award = AwardInput(
@@ -90,7 +91,13 @@ def create_command(
         named = [f"--{problem.field.replace('_', '-')}: {problem.message}" for problem in problems]
         raise InputError("; ".join(named))
     with unit_of_work() as (session, ctx):
-        outcome = issue_award(session, ctx, achievement_id=achievement, **asdict(award))
+        outcome = issue_award(
+            session,
+            ctx,
+            achievement_id=achievement,
+            **asdict(award),
+            principal=Principal.operator(),
+        )
         row = {
             "id": outcome.award.id,
             "url": award_url(ctx, outcome.award),
@@ -173,6 +180,7 @@ def bulk_command(
 ) -> None:
     """Issue an award for every row of a CSV file (validated first, committed in batches)."""
     from credstack.cli.unit_of_work import unit_of_work
+    from credstack.services.accounts.users import Principal
     from credstack.services.issuing.bulk import issue_csv
 
     show_bar = not as_json and sys.stderr.isatty()
@@ -182,6 +190,7 @@ def bulk_command(
             ctx,
             achievement,
             file,
+            principal=Principal.operator(),
             skip_invalid=skip_invalid,
             dry_run=dry_run,
             progress=progress,

@@ -40,21 +40,24 @@ def list_command(
 ) -> None:
     """List awards, oldest first: id, recipient e-mail, state and public URL."""
     from credstack.cli.unit_of_work import unit_of_work
-    from credstack.services.issuing.listing import list_awards
+    from credstack.services.accounts.users import Principal
+    from credstack.services.issuing.listing import AwardFilters, credential_url, list_awards
 
     with unit_of_work() as (session, ctx):
-        for summary in list_awards(session, ctx, achievement_id=achievement):
+        filters = AwardFilters(achievement_id=achievement)
+        for summary in list_awards(session, filters, principal=Principal.operator()).stream():
+            url = credential_url(ctx, summary.id)
             if as_json:
                 line = {
                     "id": summary.id,
-                    "recipient": summary.recipient,
+                    "recipient": summary.recipient_email,
                     "state": summary.state.value,
-                    "url": summary.url,
+                    "url": url,
                 }
                 typer.echo(json.dumps(line))
             else:
                 typer.echo(
-                    f"{summary.id}  {summary.state.value:<8}  {summary.recipient}  {summary.url}"
+                    f"{summary.id}  {summary.state.value:<8}  {summary.recipient_email}  {url}"
                 )
 
 
@@ -67,10 +70,11 @@ def revoke_command(
 ) -> None:
     """Revoke an award: its bit is set in the status list verifiers fetch next."""
     from credstack.cli.unit_of_work import unit_of_work
+    from credstack.services.accounts.users import Principal
     from credstack.services.revocation.revoke import revoke
 
     with unit_of_work() as (session, ctx):
-        award = revoke(session, ctx, award_id, reason)
+        award = revoke(session, ctx, award_id, reason, principal=Principal.operator())
         result = {"id": award.id, "state": award.state.value}
     if as_json:
         typer.echo(json.dumps(result))
@@ -95,8 +99,8 @@ def export_command(
         raise InputError(f"-o writes one file but {len(award_ids)} awards were named; use --dir")
 
     from credstack.cli.unit_of_work import unit_of_work
+    from credstack.services.issuing.listing import get_award
     from credstack.services.learners.renderings import render
-    from credstack.services.revocation.revoke import get_award
 
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -126,11 +130,14 @@ def correct_command(
         raise InputError("give --name and/or --email with the corrected value")
 
     from credstack.cli.unit_of_work import unit_of_work
+    from credstack.services.accounts.users import Principal
     from credstack.services.issuing.listing import credential_url
     from credstack.services.revocation.revoke import correct
 
     with unit_of_work() as (session, ctx):
-        new = correct(session, ctx, award_id, name=name, email=email)
+        new = correct(
+            session, ctx, award_id, name=name, email=email, principal=Principal.operator()
+        )
         result = {
             "id": new.id,
             "url": credential_url(ctx, new.id),

@@ -1,5 +1,8 @@
 """``credstack issuer``: create and list issuers, show, rotate and compromise their keys.
 
+(Who vouches for an issuer, ``issuer verify`` and the domain check, is in
+``cli.issuer_trust``, on the same command group.)
+
 Output follows architecture §6: ``--json`` prints one JSON object (``create``) or JSON lines
 (``list``, ``keys``, ``rotate-key``, ``compromise-key``), so scripts can rely on it. Every
 command runs as one unit of work: it commits when it succeeds, and prints afterwards.
@@ -34,7 +37,9 @@ def register(app: typer.Typer) -> None:
 
 def _issuer_json(ctx: ServiceContext, organization: Organization) -> dict[str, Any]:
     from credstack.services.issuers.profiles import profile_url
+    from credstack.services.issuers.trust import trust_of
 
+    trust = trust_of(organization, ctx.now())
     return {
         "slug": organization.slug,
         "name": organization.name,
@@ -42,6 +47,9 @@ def _issuer_json(ctx: ServiceContext, organization: Organization) -> dict[str, A
         "url": profile_url(ctx, organization),
         "type": organization.type.value,
         "country": organization.country,
+        "verified": trust.verified,
+        "verified_by": list(trust.how),
+        "flagged": trust.flagged_reason,
     }
 
 
@@ -94,9 +102,10 @@ def create_command(
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Create an issuer with its DID and an Ed25519 signing key (sealed at rest)."""
+    """Create an issuer with its DID and an Ed25519 signing key; the operator vouches for it."""
     from credstack.cli.unit_of_work import unit_of_work
     from credstack.services.issuers.profiles import create_issuer, profile_url
+    from credstack.services.issuers.trust import verify_issuer
 
     image_bytes = image.read_bytes() if image is not None else None
     with unit_of_work() as (session, ctx):
@@ -114,6 +123,7 @@ def create_command(
             linkedin_organization_id=linkedin_id,
             slug=slug,
         )
+        verify_issuer(session, ctx, organization)
         result = {
             "slug": organization.slug,
             "did": organization.did,
@@ -128,19 +138,25 @@ def create_command(
 
 @issuer_app.command("list")
 def list_command(as_json: JsonFlag = False) -> None:
-    """List every issuer with its DID and public profile URL."""
+    """List every issuer with its DID, public profile URL and trust (verified, flagged)."""
     from credstack.cli.unit_of_work import unit_of_work
     from credstack.services.issuers.profiles import list_issuers
+    from credstack.services.issuers.trust import trust_of
 
     with unit_of_work() as (session, ctx):
-        rows = [_issuer_json(ctx, organization) for organization in list_issuers(session)]
+        issuers = list_issuers(session)
+        rows = [_issuer_json(ctx, organization) for organization in issuers]
+        labels = [trust_of(organization, ctx.now()).label for organization in issuers]
     if as_json:
         _echo_lines(rows)
         return
     if not rows:
         typer.echo("No issuers yet: create one with 'credstack issuer create'.")
-    for row in rows:
-        typer.echo(f"{row['slug']}  {row['name']} ({row['type']}, {row['country']})  {row['did']}")
+    for row, label in zip(rows, labels, strict=True):
+        typer.echo(
+            f"{row['slug']}  {row['name']} ({row['type']}, {row['country']})  {row['did']}"
+            f"  [{label}]"
+        )
 
 
 @issuer_app.command("keys")
@@ -163,13 +179,13 @@ def rotate_key_command(slug: SlugArgument, as_json: JsonFlag = False) -> None:
     """Retire the active Ed25519 key and create a new one (did:key issuers get a new DID)."""
     from credstack.cli.unit_of_work import unit_of_work
     from credstack.services.issuers.keys import list_keys, rotate_key
-    from credstack.services.issuers.profiles import get_issuer
+    from credstack.services.issuers.organizations import organization_by_slug
 
     with unit_of_work() as (session, ctx):
         before = {key.id: key.state for key in list_keys(session, slug)}
         new_key = rotate_key(session, ctx, slug)
         changed = [_key_json(k) for k in list_keys(session, slug) if before.get(k.id) != k.state]
-        did = get_issuer(session, slug).did
+        did = organization_by_slug(session, slug).did
     if as_json:
         _echo_lines(changed)
         return
@@ -187,11 +203,13 @@ def compromise_key_command(
 ) -> None:
     """Mark a key compromised: what it signed stops verifying (did:key: awards revoked)."""
     from credstack.cli.unit_of_work import unit_of_work
-    from credstack.services.issuers.keys import compromise_key, list_keys
+    from credstack.services.accounts.users import Principal
+    from credstack.services.issuers.keys import list_keys
+    from credstack.services.revocation.key_compromise import compromise_key
 
     with unit_of_work() as (session, ctx):
         before = {key.id: key.state for key in list_keys(session, slug)}
-        result = compromise_key(session, ctx, slug, key_id)
+        result = compromise_key(session, ctx, slug, key_id, principal=Principal.operator())
         changed = [_key_json(k) for k in list_keys(session, slug) if before.get(k.id) != k.state]
     revoked = [
         {"type": "award", "id": award_id, "state": "revoked"}

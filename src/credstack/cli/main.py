@@ -28,10 +28,13 @@ COMMAND_MODULES: tuple[str, ...] = (
     "credstack.cli.verify",
     "credstack.cli.keys",
     "credstack.cli.issuer",
+    "credstack.cli.issuer_trust",
     "credstack.cli.achievement",
     "credstack.cli.award",
     "credstack.cli.operator",
     "credstack.cli.skills",
+    "credstack.cli.registry",
+    "credstack.cli.token",
 )
 
 app = typer.Typer(

@@ -114,10 +114,10 @@ def audit_list_command(
     """List audit events, newest first: every award, revocation and key change."""
     from credstack.cli.unit_of_work import unit_of_work
     from credstack.services.audit import list_events
-    from credstack.services.issuers.profiles import get_issuer
+    from credstack.services.issuers.organizations import organization_by_slug
 
     with unit_of_work() as (session, _ctx):
-        organization_id = get_issuer(session, organization).id if organization else None
+        organization_id = organization_by_slug(session, organization).id if organization else None
         lines = [
             _event_json(event)
             for event in list_events(
@@ -221,11 +221,12 @@ def resend_claim_command(
 ) -> None:
     """E-mail a NEW claim link for an award (the old link stops working)."""
     from credstack.cli.unit_of_work import unit_of_work
+    from credstack.services.accounts.users import Principal
+    from credstack.services.issuing.listing import get_award
     from credstack.services.learners.claims import resend_claim
-    from credstack.services.revocation.revoke import get_award
 
     with unit_of_work() as (session, ctx):
-        link = resend_claim(session, ctx, award_id)
+        link = resend_claim(session, ctx, award_id, principal=Principal.operator())
         to = get_award(session, award_id).recipient_email
     if as_json:
         line = {

@@ -68,8 +68,6 @@ def serve(
 
     from credstack.app import create_app
     from credstack.core.errors import ConfigurationError
-    from credstack.services.context import ServiceContext
-    from credstack.services.mail.delivery import MailDelivery
     from credstack.services.operations.database import check_database, unreachable_error
     from credstack.settings import load_settings
     from credstack.store.engine import create_database_engine
@@ -97,13 +95,11 @@ def serve(
                 "where people will open them."
             )
     typer.echo(f"Credstack on http://{host}:{port} (public base URL {settings.base_url})")
-    # queued e-mails (claim links) go out while the server runs
-    mail = MailDelivery(engine, ServiceContext.from_settings(settings))
-    mail.start()
+    # queued e-mails (claim links) go out and status lists are re-signed while it runs
+    app = create_app(settings, engine, background=True)
     try:
-        uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info")
     finally:
-        mail.stop()
         engine.dispose()
 
 

@@ -63,9 +63,12 @@ def verify_command(
     """Verify Open Badges 3.0 credentials and show every check.
 
     Exit code 0 when every input verified, 1 when any failed a check, 2 when an input
-    could not be read as a credential at all.
+    could not be read as a credential at all or is over the verification budget
+    (CREDSTACK_VERIFY_MAX_BYTES, _MAX_ENTRIES, _MAX_PROOFS).
     """
     from credstack.services.verification.verify import VerificationRequest, verify_inputs
+    from credstack.services.verification_limits import VerificationLimits
+    from credstack.settings import load_settings
 
     request = VerificationRequest(
         inputs=inputs,
@@ -74,6 +77,7 @@ def verify_command(
         now=now,
         allow_http_loopback=allow_http_loopback,
         stdin=sys.stdin.buffer,
+        budget=VerificationLimits.from_settings(load_settings()).budget,
     )
     exit_code = 0
     for report in verify_inputs(request):
@@ -103,13 +107,23 @@ def _print_report(report: VerificationReport) -> None:
     console.print(f"{headline}  {escape(report.input)}")
     if summary is not None:
         name = summary.name or "(no name)"
-        issuer = summary.issuer_name or summary.issuer or "(no issuer)"
-        console.print(f"  {escape(name)} — issued by {escape(issuer)}")
+        console.print(f"  {escape(name)} — {escape(_issuer_line(report))}")
     for check in report.checks:
         symbol, colour = _SYMBOLS[check.status.value]
         console.print(
             f"  [{colour}]{symbol} {check.id:<12}[/] {escape(check.message)}", soft_wrap=True
         )
+
+
+def _issuer_line(report: VerificationReport) -> str:
+    """Who issued it: a vouched name as a fact, a claimed name only as a claim."""
+    summary = report.summary
+    if report.trusted_issuer is not None:
+        return f"issued by {report.trusted_issuer.name} (verified issuer)"
+    if summary is None or summary.issuer is None:
+        return "no issuer named"
+    calls = f", which calls itself {summary.issuer_name}" if summary.issuer_name else ""
+    return f"signed by {summary.issuer}{calls} (not confirmed)"
 
 
 def register(app: typer.Typer) -> None:

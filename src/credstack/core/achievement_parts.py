@@ -25,6 +25,7 @@ from pydantic_core import core_schema
 
 from credstack.core.durations import parse_duration
 from credstack.core.eu_vocabularies import Concept, find_concept, unknown_concept_message
+from credstack.core.image_data import normalise_image_data_uri
 from credstack.core.user_urls import web_url_problem
 
 #: OB 3.0 AchievementType values (closed part of the extensible enumeration)
@@ -157,11 +158,13 @@ def check_achievement_type(value: str) -> str:
 
 
 def check_image(value: str) -> str:
-    """A file path, an http(s) URL or an image data: URI."""
+    """A file path, an http(s) URL or an image data: URI (rewritten in base64, see
+    :func:`~credstack.core.image_data.normalise_image_data_uri`)."""
+    if value[:5].lower() == "data:":
+        return normalise_image_data_uri(value)
     looks_like_uri = ":" in value.split("/")[0]
-    is_web_url = web_url_problem(value) is None
-    if looks_like_uri and not (is_web_url or value.startswith("data:image/")):
-        raise ValueError(f"must be a file path, an http(s) URL or a data: URI, got {value!r}")
+    if looks_like_uri and web_url_problem(value) is not None:
+        raise ValueError(f"must be a file path, an http(s) URL or a data: URI, got {value[:80]!r}")
     return value
 
 

@@ -24,7 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from credstack.core.errors import BakingError
+from credstack.core.errors import BakingError, InputError
+from credstack.core.json_input import load_json
 
 OB_NAMESPACE = "https://purl.imsglobal.org/ob/v3p0"
 PNG_KEYWORD = b"openbadgecredential"
@@ -54,11 +55,9 @@ def _parse_credential_text(text: str, where: str) -> BakedCredential:
     stripped = text.strip()
     if stripped.startswith("{"):
         try:
-            value = json.loads(stripped)
-        except ValueError as exc:
-            raise BakingError(f"the credential in this {where} is not valid JSON: {exc}") from exc
-        except RecursionError as exc:
-            raise BakingError(f"the credential in this {where} is nested too deeply") from exc
+            value = load_json(stripped, what=f"the credential in this {where}")
+        except InputError as exc:
+            raise BakingError(str(exc)) from exc
         if not isinstance(value, dict):
             raise BakingError(f"the credential in this {where} is not a JSON object")
         return value

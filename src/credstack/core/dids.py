@@ -10,12 +10,12 @@ Fetching is an argument, so this module never touches the network itself.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 from urllib.parse import quote, unquote, urlsplit
 
-from credstack.core.errors import CredstackError, DIDResolutionError, KeyFormatError
+from credstack.core.errors import CredstackError, DIDResolutionError, InputError, KeyFormatError
+from credstack.core.json_input import load_json
 from credstack.core.keys import Ed25519PublicKey, public_key_from_jwk
 from credstack.core.multibase import X25519_PUB, encode_multikey
 from credstack.core.verification_methods import (
@@ -265,9 +265,9 @@ def _fetch_json(url: str, fetch: Fetch, vm_id: str) -> dict[str, Any]:
     except CredstackError as exc:
         raise DIDResolutionError(f"cannot resolve {vm_id}: fetching {url} failed: {exc}") from exc
     try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DIDResolutionError(f"cannot resolve {vm_id}: {url} is not JSON") from exc
+        document = load_json(body, what=url)
+    except InputError as exc:
+        raise DIDResolutionError(f"cannot resolve {vm_id}: {exc}") from exc
     if not isinstance(document, dict):
         raise DIDResolutionError(f"cannot resolve {vm_id}: {url} is not a JSON object")
     return document

@@ -122,3 +122,48 @@ class BakingError(CredstackError):
     """An image cannot carry or does not carry a credential."""
 
     code = "baking"
+
+
+class VerificationBudgetError(InputError):
+    """Verifying the input would take more than the verifier's budget allows.
+
+    ``limit`` names the budget item (``max_bytes``, ``max_entries``, ``max_proofs``,
+    ``cpu_seconds``, ``timeout_seconds``) and ``allowed`` its value, so an API client can
+    tell which limit it hit; the message says it in words.
+    """
+
+    code = "verification-budget"
+
+    def __init__(self, message: str, *, limit: str, allowed: float) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.allowed = allowed
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # keyword-only arguments: rebuild through a helper when sent between processes
+        return (_rebuild_budget_error, (type(self), self.message, self.limit, self.allowed))
+
+
+class InputTooLargeError(VerificationBudgetError):
+    """The input (or the credential in it) is larger than the verifier reads."""
+
+    code = "too-large"
+
+
+def _rebuild_budget_error(
+    kind: type[VerificationBudgetError], message: str, limit: str, allowed: float
+) -> VerificationBudgetError:
+    return kind(message, limit=limit, allowed=allowed)
+
+
+class VerifierUnavailableError(CredstackError):
+    """No verification worker can take the input now (all busy, or one just stopped).
+
+    ``retry_after`` is the number of seconds after which trying again makes sense.
+    """
+
+    code = "verifier-unavailable"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

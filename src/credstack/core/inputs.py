@@ -12,16 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from credstack.core import baking
-from credstack.core.errors import BakingError, InputError
+from credstack.core.errors import BakingError, InputError, InputTooLargeError
+from credstack.core.json_input import MAX_JSON_DEPTH, describe_size, load_json
 from credstack.core.multibase import b64url_decode
 from credstack.core.proofs.vcjwt import REGISTERED_CLAIMS, credential_of
+from credstack.core.verify_budget import MAX_CREDENTIAL_BYTES
 
 #: Largest input accepted at all (a baked image included).
 MAX_INPUT_BYTES = 8 * 1024 * 1024
-#: Largest credential JSON accepted once extracted.
-MAX_CREDENTIAL_BYTES = 2 * 1024 * 1024
-#: Deepest nesting of JSON objects and arrays a credential may have.
-MAX_JSON_DEPTH = 64
+
+__all__ = ["MAX_CREDENTIAL_BYTES", "MAX_INPUT_BYTES", "MAX_JSON_DEPTH", "ParsedInput"]
 
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -40,28 +40,35 @@ class ParsedInput:
     token_claims: dict[str, Any] = field(default_factory=dict)
 
 
-def parse_input(data: bytes | str) -> ParsedInput:
+def parse_input(data: bytes | str, *, max_bytes: int = MAX_CREDENTIAL_BYTES) -> ParsedInput:
     """Detect the input's form by content and return the credential it carries.
 
-    Raises :class:`InputError` with a one-line reason when no credential can be read.
+    ``max_bytes`` caps the credential itself (its JSON text or compact JWT, also when
+    baked in an image, which may be up to :data:`MAX_INPUT_BYTES`). Raises
+    :class:`InputError` with a one-line reason when no credential can be read, and its
+    subclass :class:`InputTooLargeError` when the input or the credential is too large.
     """
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if len(raw) > MAX_INPUT_BYTES:
-        raise InputError(
+        raise InputTooLargeError(
             f"input is {len(raw) / 1e6:.1f} MB; Credstack reads credentials of at most "
-            f"{MAX_INPUT_BYTES // (1024 * 1024)} MB"
+            f"{MAX_INPUT_BYTES // (1024 * 1024)} MB",
+            limit="max_input_bytes",
+            allowed=MAX_INPUT_BYTES,
         )
     if not raw.strip():
         raise InputError("input is empty")
     if raw.startswith(_PNG_SIGNATURE):
-        return _from_embedded(_extract(raw), "png")
+        return _from_embedded(_extract(raw), "png", max_bytes)
     if raw.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-        return _from_embedded(_extract(raw), "svg")
+        return _from_embedded(_extract(raw), "svg", max_bytes)
     text = _decode_text(raw)
     stripped = text.strip()
     if stripped.startswith("{"):
-        return ParsedInput("json", parse_credential_json(stripped))
+        _check_size(stripped, max_bytes)
+        return ParsedInput("json", parse_credential_json(stripped, max_bytes=max_bytes))
     if _JWT_RE.match(stripped):
+        _check_size(stripped, max_bytes)
         return _from_jwt(stripped, "jwt")
     raise InputError(
         "input is not a credential: expected Open Badges JSON, a compact VC-JWT, "
@@ -78,11 +85,27 @@ def _extract(raw: bytes) -> baking.BakedCredential:
         raise InputError("the credential baked in this image is nested too deeply") from exc
 
 
-def _from_embedded(value: baking.BakedCredential, image_format: str) -> ParsedInput:
+def _from_embedded(value: baking.BakedCredential, image_format: str, max_bytes: int) -> ParsedInput:
     if isinstance(value, dict):
         # Re-read through the same size and depth limits as a JSON file.
-        return ParsedInput(image_format, parse_credential_json(json.dumps(value)))
-    return _from_jwt(value.strip(), image_format)
+        text = json.dumps(value)
+        _check_size(text, max_bytes)
+        return ParsedInput(image_format, parse_credential_json(text, max_bytes=max_bytes))
+    token = value.strip()
+    _check_size(token, max_bytes)
+    return _from_jwt(token, image_format)
+
+
+def _check_size(text: str, max_bytes: int) -> None:
+    """The credential's own size against the verifier's budget, before any parsing."""
+    size = len(text.encode("utf-8"))
+    if size > max_bytes:
+        raise InputTooLargeError(
+            f"the credential is {describe_size(size)}; this verifier reads credentials of at "
+            f"most {describe_size(max_bytes)}",
+            limit="max_bytes",
+            allowed=max_bytes,
+        )
 
 
 def _from_jwt(token: str, input_format: str) -> ParsedInput:
@@ -100,50 +123,14 @@ def _decode_text(raw: bytes) -> str:
         ) from exc
 
 
-def parse_credential_json(text: str) -> dict[str, Any]:
-    """Parse credential JSON within the size and depth limits."""
-    if len(text.encode("utf-8")) > MAX_CREDENTIAL_BYTES:
-        raise InputError(
-            f"credential JSON is larger than {MAX_CREDENTIAL_BYTES // (1024 * 1024)} MB"
-        )
-    _check_depth(text)
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"input is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from exc
-    except RecursionError as exc:  # pragma: no cover - _check_depth refuses these first
-        raise InputError("JSON is nested too deeply") from exc
+def parse_credential_json(
+    text: str, *, max_bytes: int = MAX_CREDENTIAL_BYTES, what: str = "the credential"
+) -> dict[str, Any]:
+    """Parse credential JSON within the size and depth limits (an object, or InputError)."""
+    value = load_json(text, what=what, max_bytes=max_bytes)
     if not isinstance(value, dict):
-        raise InputError("credential JSON must be an object")
+        raise InputError(f"{what} must be a JSON object")
     return value
-
-
-def _check_depth(text: str) -> None:
-    """Refuse absurd nesting without recursion (strings are skipped, escapes honoured)."""
-    depth = 0
-    in_string = False
-    escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > MAX_JSON_DEPTH:
-                raise InputError(
-                    f"JSON is nested more than {MAX_JSON_DEPTH} levels deep; "
-                    "no credential needs that"
-                )
-        elif ch in "]}":
-            depth -= 1
 
 
 def _jwt_segment(segment: str) -> bytes:
@@ -164,14 +151,10 @@ def jwt_claims(token: str) -> dict[str, Any]:
     if len(parts) != 3:
         raise InputError("a compact JWT has three dot-separated parts")
     header_raw, payload_raw = _jwt_segment(parts[0]), _jwt_segment(parts[1])
-    try:
-        header = json.loads(header_raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError("JWT header is not JSON") from exc
+    header = load_json(header_raw, what="JWT header", max_bytes=MAX_CREDENTIAL_BYTES)
     if not isinstance(header, dict) or "alg" not in header:
         raise InputError("JWT header has no 'alg'")
-    try:
-        payload_text = payload_raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError("JWT payload is not UTF-8 JSON") from exc
-    return parse_credential_json(payload_text)
+    payload = load_json(payload_raw, what="JWT payload", max_bytes=MAX_CREDENTIAL_BYTES)
+    if not isinstance(payload, dict):
+        raise InputError("JWT payload must be a JSON object")
+    return payload

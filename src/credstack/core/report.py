@@ -66,6 +66,20 @@ class CredentialSummary:
         return {"id": self.id, "issuer": self.issuer, "name": self.name}
 
 
+@dataclass(frozen=True)
+class TrustedIssuer:
+    """What someone this deployment believes says about an issuer id.
+
+    ``name`` is the voucher's name for the issuer (never the credential's own claim) and
+    ``how`` says who vouched and how, one phrase each: "verified by this Credstack's
+    operator", "proved control of https://example.org (DIF domain linkage)", "listed in
+    the registry DCC Community Registry".
+    """
+
+    name: str
+    how: tuple[str, ...]
+
+
 @dataclass
 class VerificationReport:
     """Everything known about one input after verification."""
@@ -76,6 +90,9 @@ class VerificationReport:
     summary: CredentialSummary | None = None
     #: how the credential reached us: ``json``, ``jwt``, ``png``, ``svg``
     format: str | None = None
+    #: who vouches for the issuer, set only when the issuer-trust check passed: pages show
+    #: this name, never the credential's claimed ``issuer.name``, as the issuer
+    trusted_issuer: TrustedIssuer | None = None
 
     @property
     def verified(self) -> bool:

@@ -222,21 +222,38 @@ def status_list_credential(
     encoded_list: str,
     valid_from: str,
     purpose: str = "revocation",
+    *,
+    valid_until: str | None = None,
+    ttl_ms: int | None = None,
 ) -> dict[str, Any]:
-    """An unsigned ``BitstringStatusListCredential`` whose ``id`` is the list's own URL."""
-    return {
+    """An unsigned ``BitstringStatusListCredential`` whose ``id`` is the list's own URL.
+
+    ``valid_until`` bounds how long a saved copy counts: without it, a list saved before a
+    revocation would keep the revoked credential verifying offline for ever. ``ttl_ms`` is
+    the spec's ``credentialSubject.ttl``, the milliseconds before a verifier SHOULD fetch
+    the list again (it does not replace the validity period).
+    """
+    subject: dict[str, Any] = {
+        "id": f"{list_url}#list",
+        "type": LIST_TYPE,
+        "statusPurpose": purpose,
+        "encodedList": encoded_list,
+    }
+    if ttl_ms is not None:
+        if ttl_ms <= 0:
+            raise StatusListError(f"a status list ttl must be positive, got {ttl_ms} ms")
+        subject["ttl"] = ttl_ms
+    credential: dict[str, Any] = {
         "@context": [VC_V2_CONTEXT],
         "id": list_url,
         "type": ["VerifiableCredential", LIST_CREDENTIAL_TYPE],
         "issuer": issuer,
         "validFrom": valid_from,
-        "credentialSubject": {
-            "id": f"{list_url}#list",
-            "type": LIST_TYPE,
-            "statusPurpose": purpose,
-            "encodedList": encoded_list,
-        },
     }
+    if valid_until is not None:
+        credential["validUntil"] = valid_until
+    credential["credentialSubject"] = subject
+    return credential
 
 
 @dataclass(frozen=True)

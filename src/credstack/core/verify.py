@@ -14,8 +14,9 @@ from typing import Any
 
 from credstack.core.contexts import DocumentLoader, offline_loader
 from credstack.core.dids import Fetch as Fetcher
-from credstack.core.errors import CredstackError, InputError
+from credstack.core.errors import CredstackError, InputError, VerificationBudgetError
 from credstack.core.inputs import ParsedInput, parse_input
+from credstack.core.issuer_trust import IssuerLookup, check_issuer_trust, nobody_vouches
 from credstack.core.jsonld_values import node_id
 from credstack.core.report import (
     CHECK_ORDER,
@@ -24,10 +25,10 @@ from credstack.core.report import (
     Outcome,
     VerificationReport,
 )
+from credstack.core.verify_budget import VerifyBudget, check_shape
 from credstack.core.verify_checks import (
     check_context,
     check_dates,
-    check_issuer_trust,
     check_recipient,
     check_schema,
 )
@@ -43,20 +44,54 @@ class VerifyOptions:
     fetch: Fetcher
     loader: DocumentLoader = field(default_factory=offline_loader)
     recipient: str | None = None
-    #: issuer ids (DIDs or URLs) registered in this Credstack
-    trusted_issuers: frozenset[str] = frozenset()
+    #: who vouches for an issuer id (this deployment's verified issuers, its registries)
+    trusted_issuers: IssuerLookup = nobody_vouches
     local_status: LocalStatusLookup | None = None
     #: documents this deployment serves itself (DID documents), consulted before fetching
     local_documents: Callable[[str], bytes | None] | None = None
+    #: the most this verification may cost (size, entries, proofs are checked here)
+    budget: VerifyBudget = field(default_factory=VerifyBudget)
 
 
 def verify(data: bytes | str, *, input_name: str, options: VerifyOptions) -> VerificationReport:
-    """Verify one input (JSON, compact JWT, baked PNG or SVG) and report every check."""
+    """Verify one input (JSON, compact JWT, baked PNG or SVG) and report every check.
+
+    An input over ``options.budget`` is an unreadable input whose reason names the limit.
+    """
     try:
-        parsed = parse_input(data)
+        return verify_within_budget(data, input_name=input_name, options=options)
+    except VerificationBudgetError as exc:
+        return unreadable(input_name, str(exc))
+
+
+def verify_within_budget(
+    data: bytes | str, *, input_name: str, options: VerifyOptions
+) -> VerificationReport:
+    """:func:`verify`, but an input over budget raises :class:`VerificationBudgetError`.
+
+    For callers that answer an over-budget input differently from an unreadable one
+    (the API's 413 and 422 problems); every other problem is still a report.
+    """
+    try:
+        parsed = parse_within_budget(data, options.budget)
+    except VerificationBudgetError:
+        raise
     except InputError as exc:
         return unreadable(input_name, str(exc))
+    except Exception as exc:  # hostile input must end in a report, never a crash
+        return unreadable(input_name, f"the input could not be read: {exc!r}")
     return verify_parsed(parsed, report=VerificationReport(input=input_name), options=options)
+
+
+def parse_within_budget(data: bytes | str, budget: VerifyBudget) -> ParsedInput:
+    """Read the credential from ``data`` and check its shape against ``budget``.
+
+    Raises :class:`VerificationBudgetError` (a subclass of ``InputError``) when it is
+    over budget, ``InputError`` when no credential can be read.
+    """
+    parsed = parse_input(data, max_bytes=budget.max_bytes)
+    check_shape(parsed.credential, budget)
+    return parsed
 
 
 def unreadable(input_name: str, reason: str) -> VerificationReport:
@@ -105,7 +140,7 @@ def verify_parsed(
             ),
         ),
         (("recipient",), lambda: check_recipient(credential, options.recipient)),
-        (("issuer-trust",), lambda: check_issuer_trust(credential, options.trusted_issuers)),
+        (("issuer-trust",), lambda: _issuer_trust(credential, report, options)),
     )
     for check_ids, step in steps:
         try:
@@ -117,6 +152,19 @@ def verify_parsed(
         for check_id, status, message in outcome if isinstance(outcome, list) else [outcome]:
             report.add(check_id, status, message)
     return report
+
+
+def _issuer_trust(
+    credential: dict[str, Any], report: VerificationReport, options: VerifyOptions
+) -> Outcome:
+    """Check 9, told whether check 5 tied the signature to the issuer; keeps the voucher."""
+    key_check = report.check("issuer-key")
+    confirmed = key_check is not None and key_check.status is CheckStatus.PASS
+    outcome, vouched = check_issuer_trust(
+        credential, options.trusted_issuers, signature_confirmed=confirmed
+    )
+    report.trusted_issuer = vouched
+    return outcome
 
 
 def _could_not_run(check_ids: tuple[str, ...], reason: str) -> list[Outcome]:

@@ -1,14 +1,14 @@
-"""The checks of verify() that need no key material: contexts, schema, dates, recipient, trust."""
+"""The checks of verify() that need no key material: contexts, schema, dates, recipient."""
 
 from __future__ import annotations
 
-from collections.abc import Container, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from credstack.core.contexts import bundled_context_urls
 from credstack.core.identity import identity_matches
-from credstack.core.jsonld_values import as_list, node_id
+from credstack.core.jsonld_values import as_list
 from credstack.core.report import CheckStatus, Outcome
 from credstack.core.schemas import validate_credential
 from credstack.core.timestamps import format_datetime, from_numeric_date, parse_datetime
@@ -122,18 +122,3 @@ def check_recipient(credential: dict[str, Any], recipient: str | None) -> Outcom
             if isinstance(identity, dict) and identity_matches(identity, recipient):
                 return ("recipient", CheckStatus.PASS, f"issued to {recipient}")
     return ("recipient", CheckStatus.FAIL, f"not issued to {recipient}")
-
-
-def check_issuer_trust(credential: dict[str, Any], trusted: Container[str]) -> Outcome:
-    """Known issuers pass; unknown ones only warn (architecture §7 check 9)."""
-    issuer = credential.get("issuer")
-    issuer_id = node_id(issuer)
-    name = issuer.get("name") if isinstance(issuer, dict) else None
-    label = f"{name} ({issuer_id})" if name else str(issuer_id)
-    if issuer_id is not None and issuer_id in trusted:
-        return ("issuer-trust", CheckStatus.PASS, f"{label} is registered in this Credstack")
-    return (
-        "issuer-trust",
-        CheckStatus.WARN,
-        f"{label} is not registered here: the signature is valid, but check who the issuer is",
-    )

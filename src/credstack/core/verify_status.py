@@ -135,7 +135,7 @@ def _fetch_list(url: str, fetch: Callable[[str], bytes]) -> tuple[dict[str, Any]
     except UnicodeDecodeError as exc:
         raise InputError(f"the status list at {url} is not UTF-8 JSON") from exc
     if text.startswith("{"):
-        return parse_credential_json(text), None
+        return parse_credential_json(text, what=f"the status list at {url}"), None
     try:
         return jwt_payload(text), text
     except InputError as exc:

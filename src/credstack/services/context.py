@@ -10,9 +10,11 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from credstack.services.verification_limits import VerificationLimits
 
 if TYPE_CHECKING:
     from credstack.settings import Settings
@@ -35,6 +37,11 @@ class ServiceContext:
     rng: random.Random = field(default_factory=random.SystemRandom)
     #: who acts, for the audit log: ``cli``, ``user:<id>``, ``token:<id>``
     actor: str = "cli"
+    #: how long a signed status list counts (its ``validUntil``) and its ``ttl``
+    status_list_validity: timedelta = timedelta(days=1)
+    status_list_ttl: timedelta = timedelta(minutes=5)
+    #: the verification budget and pool size (``CREDSTACK_VERIFY_*``)
+    verification: VerificationLimits = field(default_factory=VerificationLimits)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, actor: str = "cli") -> ServiceContext:
@@ -44,6 +51,9 @@ class ServiceContext:
             home=settings.home,
             smtp_url=settings.smtp_url,
             actor=actor,
+            status_list_validity=timedelta(seconds=settings.status_list_validity_seconds),
+            status_list_ttl=timedelta(seconds=settings.status_list_ttl_seconds),
+            verification=VerificationLimits.from_settings(settings),
         )
 
     def url(self, path: str) -> str:

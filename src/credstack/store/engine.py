@@ -84,7 +84,8 @@ def sqlite_path(url: str) -> Path | None:
     parsed = make_url(normalise_database_url(url))
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
-    return Path(parsed.database)
+    # a URI filename (``sqlite:///file:/path/db?mode=ro&uri=true``) names the file after file:
+    return Path(parsed.database.removeprefix("file:"))
 
 
 def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:

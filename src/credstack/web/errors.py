@@ -62,6 +62,7 @@ def error_response(
     *,
     problems: Sequence[str] | None = None,
     headers: Mapping[str, str] | None = None,
+    title: str | None = None,
 ) -> Response:
     """The page a browser gets for ``status`` (a redirect to sign-in for 401)."""
     if status == 401:
@@ -71,7 +72,7 @@ def error_response(
         request,
         "error.html",
         status_code=status,
-        title=title_for(request, status),
+        title=title or title_for(request, status),
         message=message,
         hint=HINTS.get(status, ""),
         problems=list(problems or []),

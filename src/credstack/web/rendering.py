@@ -106,3 +106,16 @@ def field_errors(problems: list[str]) -> dict[str, list[str]]:
         else:
             grouped.setdefault("", []).append(problem)
     return grouped
+
+
+def standalone_error_page(status_code: int, title: str, message: str) -> HTMLResponse:
+    """The error page without a request session, for middleware that answers first.
+
+    The body-limit check refuses a request before the session middleware has read its
+    cookie; the page then shows the signed-out header (which needs no CSRF token).
+    """
+    page = environment.get_template("error.html").render(
+        csrf_field=CSRF_FIELD, csrf_token="", flashes=[], user=None, errors={},
+        title=title, message=message, hint="", problems=[],
+    )  # fmt: skip
+    return HTMLResponse(page, status_code=status_code)

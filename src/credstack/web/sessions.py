@@ -10,7 +10,10 @@ it expires after :data:`SESSION_LIFETIME` and is renewed when half of that has p
 CSRF: each session carries a random token; pages put it in a hidden ``csrf_token`` field
 (:func:`csrf_token`), scripts may send it as ``X-CSRF-Token``. The middleware refuses,
 before a route runs, any POST/PUT/PATCH/DELETE without it that either carries the session
-cookie or is a form (url-encoded, multipart, text/plain) to a page. Exempt are
+cookie or is a form (url-encoded, multipart, text/plain) to a page. The header is checked
+without reading the body; a request without a session token is refused unread; a form
+is read only as far as its token (``web.csrf_form``), so a refused upload is never
+buffered. Exempt are
 ``POST /api/v1/verify`` (anonymous, no state changes), requests with a bearer token
 (no ambient cookie authority), and API calls that carry no session cookie at all.
 """
@@ -38,14 +41,13 @@ from credstack.core.rate_limit import RateLimiters
 from credstack.services.accounts import users as accounts
 from credstack.settings import Settings
 from credstack.store.models import User
+from credstack.web.csrf_form import CSRF_FIELD as CSRF_FIELD  # re-exported
+from credstack.web.csrf_form import csrf_field_of
 
 SESSION_COOKIE = "credstack_session"
 SESSION_LIFETIME = 7 * 24 * 3600
-CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 CSRF_EXEMPT_PATHS = frozenset({"/api/v1/verify"})
-#: largest form body the CSRF check buffers (the CSV upload limit plus multipart overhead)
-MAX_FORM_BYTES = 51 * 1024 * 1024
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _SCOPE_KEY = "credstack.session"
 #: content types a page on another site can POST without asking (no CORS preflight)
@@ -232,12 +234,10 @@ class SessionMiddleware:
             session.dirty = True  # renew a session that is past half its life
         scope[_SCOPE_KEY] = session
         if _needs_csrf(scope, headers, has_cookie=raw_cookie is not None):
-            body = await _read_body(receive, MAX_FORM_BYTES)
-            if body is None:
-                await self._refuse(scope, send, 413, "the form is larger than 51 MB")
-                return
-            presented = headers.get(CSRF_HEADER) or await _form_field(scope, body, CSRF_FIELD)
             expected = session.data.get("csrf")
+            presented = headers.get(CSRF_HEADER)
+            if presented is None and isinstance(expected, str):
+                presented, receive = await csrf_field_of(headers, receive)
             if not (
                 isinstance(expected, str)
                 and presented
@@ -245,7 +245,6 @@ class SessionMiddleware:
             ):
                 await self._refuse(scope, send, 403, CSRF_REFUSED)
                 return
-            receive = _replay(body)
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start" and session.dirty:
@@ -335,23 +334,6 @@ def _cookie(header: str, name: str) -> str | None:
     return morsel.value if morsel is not None and morsel.value else None
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
 def _replay(body: bytes) -> Receive:
     sent = False
 
@@ -363,23 +345,6 @@ def _replay(body: bytes) -> Receive:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return receive
-
-
-async def _form_field(scope: Scope, body: bytes, field: str) -> str | None:
-    """One field of a url-encoded or multipart body (None for other content types)."""
-    content_type = _headers(scope).get("content-type", "")
-    if not content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        return None
-    request = Request(scope, _replay(body))
-    try:
-        form = await request.form()
-    except Exception:  # an unparseable form has no token; the check then refuses it
-        return None
-    try:
-        value = form.get(field)
-        return value if isinstance(value, str) else None
-    finally:
-        await form.close()
 
 
 def problem_refusal(request: Request, status: int, detail: str) -> Response:

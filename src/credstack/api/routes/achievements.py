@@ -8,13 +8,10 @@ answer 404 like unknown ids, so a draft's existence is not revealed).
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
 
-from credstack.api.dependencies import get_session
+from credstack.api.dependencies import DbSession
 from credstack.api.openapi import BINARY, JSON_DOCUMENT, answers
 from credstack.core.errors import NotFoundError
 from credstack.services.achievements.lifecycle import public_achievement
@@ -23,8 +20,6 @@ router = APIRouter(tags=["achievements"])
 
 #: a published version never changes, but an archived state may follow: cache briefly
 _PUBLIC_CACHE = "public, max-age=300"
-
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 @router.get(
@@ -35,7 +30,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
         "The Achievement", {"application/json": JSON_DOCUMENT, "application/ld+json": JSON_DOCUMENT}
     ),
 )
-def achievement_document(achievement_id: str, request: Request, session: SessionDep) -> Response:
+def achievement_document(achievement_id: str, request: Request, session: DbSession) -> Response:
     achievement = public_achievement(session, achievement_id)
     accept = request.headers.get("accept", "")
     media_type = "application/ld+json" if "application/ld+json" in accept else "application/json"
@@ -52,7 +47,7 @@ def achievement_document(achievement_id: str, request: Request, session: Session
     response_class=Response,
     responses=answers("The badge image as uploaded", {"image/*": BINARY}),
 )
-def achievement_image(achievement_id: str, session: SessionDep) -> Response:
+def achievement_image(achievement_id: str, session: DbSession) -> Response:
     achievement = public_achievement(session, achievement_id)
     if achievement.image is None or achievement.image_mime is None:
         raise NotFoundError(f"achievement {achievement_id!r} has no stored image")

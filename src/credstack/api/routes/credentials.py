@@ -14,8 +14,8 @@ from fastapi import APIRouter, Request, Response
 from credstack.api.dependencies import AppSettings, DbSession
 from credstack.api.openapi import BINARY, JSON_DOCUMENT, TEXT, UNDESCRIBED, answers
 from credstack.services.context import ServiceContext
+from credstack.services.issuing.listing import get_award
 from credstack.services.learners.renderings import MEDIA_TYPES, render
-from credstack.services.revocation.revoke import get_award
 
 router = APIRouter(tags=["credentials"])
 

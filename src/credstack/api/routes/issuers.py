@@ -12,13 +12,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
 
-from credstack.api.dependencies import get_session, get_settings
+from credstack.api.dependencies import DbSession, get_settings
 from credstack.api.openapi import BINARY, JSON_DOCUMENT, answers
 from credstack.core.errors import NotFoundError
 from credstack.services.context import ServiceContext
-from credstack.services.issuers.profiles import did_document, get_issuer, issuer_profile_json
+from credstack.services.issuers.organizations import organization_by_slug
+from credstack.services.issuers.profiles import did_document, issuer_profile_json
 from credstack.settings import Settings
 from credstack.store.models import Organization
 
@@ -30,7 +30,6 @@ _PUBLIC_CACHE = "public, max-age=300"
 #: a compromised key must leave the DID document at once, so caches revalidate every time
 _DID_CACHE = "no-cache"
 
-SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
@@ -39,10 +38,10 @@ def _public_context(settings: Settings) -> ServiceContext:
     return ServiceContext(base_url=settings.base_url, master_secret=b"", home=settings.home)
 
 
-def _issuer(session: Session, slug: str) -> Organization:
+def _issuer(session: DbSession, slug: str) -> Organization:
     """The issuer, or a 404 problem (the handlers of ``api/problems.py`` render it)."""
     try:
-        return get_issuer(session, slug)
+        return organization_by_slug(session, slug)
     except NotFoundError:
         raise NotFoundError(f"no issuer with slug {slug!r}") from None
 
@@ -60,7 +59,7 @@ def _json(body: dict[str, Any], media_type: str, cache: str = _PUBLIC_CACHE) -> 
     ),
 )
 def issuer_profile(
-    slug: str, request: Request, session: SessionDep, settings: SettingsDep
+    slug: str, request: Request, session: DbSession, settings: SettingsDep
 ) -> Response:
     organization = _issuer(session, slug)
     accept = request.headers.get("accept", "")
@@ -77,7 +76,7 @@ def issuer_profile(
         {media_type: JSON_DOCUMENT for media_type in ("application/json", *_DID_MEDIA_TYPES)},
     ),
 )
-def issuer_did_document(slug: str, request: Request, session: SessionDep) -> Response:
+def issuer_did_document(slug: str, request: Request, session: DbSession) -> Response:
     organization = _issuer(session, slug)
     accept = request.headers.get("accept", "")
     media_type = next((m for m in _DID_MEDIA_TYPES if m in accept), "application/json")
@@ -90,7 +89,7 @@ def issuer_did_document(slug: str, request: Request, session: SessionDep) -> Res
     response_class=Response,
     responses=answers("The logo as uploaded", {"image/*": BINARY}),
 )
-def issuer_image(slug: str, session: SessionDep) -> Response:
+def issuer_image(slug: str, session: DbSession) -> Response:
     organization = _issuer(session, slug)
     if organization.image is None or organization.image_mime is None:
         raise NotFoundError(f"issuer {slug!r} has no image")

@@ -1,10 +1,11 @@
 """``GET /status/{list_id}``: the signed BitstringStatusListCredential credentials point at.
 
 Verifiers fetch a list for every credential they check, so it is cacheable, but only
-briefly (``max-age=300``): a revocation must show within five minutes anywhere, and at
-once for a client that revalidates. The ``ETag`` changes with the list's revision (and
-the exact signed bytes), so ``If-None-Match`` answers 304 without a body while nothing
-was revoked. The list is re-signed only on the first request after a change.
+briefly (``max-age`` = the list's ``ttl``, 300 s by default): a revocation must show
+within five minutes anywhere, and at once for a client that revalidates. The ``ETag``
+changes with the list's revision (and the exact signed bytes), so ``If-None-Match``
+answers 304 without a body while nothing was revoked. The list is re-signed on the
+first request after a change, or once it is past half its validity.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from fastapi import APIRouter, Request, Response
 from credstack.api.dependencies import AppSettings, DbSession
 from credstack.api.openapi import JSON_DOCUMENT, answers
 from credstack.services.context import ServiceContext
-from credstack.services.revocation.status_lists import status_list_document
+from credstack.services.status.lists import status_list_document
 
 router = APIRouter(tags=["status"])
 
-#: short on purpose: a revocation must reach verifiers quickly (see the module docstring)
-STATUS_CACHE = "public, max-age=300"
+#: short on purpose: a revocation must reach verifiers quickly (see the module docstring);
+#: the same seconds as the list's own ``ttl`` (CREDSTACK_STATUS_LIST_TTL_SECONDS, 300)
+STATUS_CACHE = "public, max-age={ttl}"
 #: VC Data Model 2.0 §6.3 media type of a credential secured with an embedded proof
 _VC_MEDIA_TYPE = "application/vc"
 
@@ -55,7 +57,7 @@ def status_list(
     document = status_list_document(session, ctx, list_id)
     tag = entity_tag(document.revision, document.text)
     headers = {
-        "Cache-Control": STATUS_CACHE,
+        "Cache-Control": STATUS_CACHE.format(ttl=settings.status_list_ttl_seconds),
         "ETag": tag,
         "Last-Modified": format_datetime(document.updated_at, usegmt=True),
         "X-Content-Type-Options": "nosniff",

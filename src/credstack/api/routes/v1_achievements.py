@@ -3,7 +3,8 @@
 The body of create and update is the achievement definition (the same file format as
 ``credstack achievement create``), sent as JSON (``application/json``) or YAML
 (``application/yaml``, ``text/yaml``). Editing needs the admin role or a token with the
-``admin`` scope; an achievement of another organisation answers 404.
+``admin`` scope; an achievement of another organisation answers 404. The permission
+checks are the services' (``services.achievements.lifecycle``), which take the caller.
 """
 
 from __future__ import annotations
@@ -11,13 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import select
 
-from credstack.api.auth import ActingContext, ApiPrincipal, require_on
+from credstack.api.auth import ActingContext, ApiPrincipal
 from credstack.api.dependencies import DbSession
-from credstack.api.pagination import DEFAULT_LIMIT, Cursor, Limit, page
-from credstack.core.errors import InputError, NotFoundError
-from credstack.services.accounts import authz
+from credstack.api.pagination import DEFAULT_LIMIT, Cursor, Limit, page_json, window
+from credstack.core.errors import InputError
 from credstack.services.accounts.authz import Action
 from credstack.services.achievements import lifecycle as achievements
 from credstack.services.context import ServiceContext
@@ -55,18 +54,6 @@ def achievement_json(ctx: ServiceContext, achievement: Achievement) -> dict[str,
     }
 
 
-def owned_achievement(
-    session: DbSession, principal: ApiPrincipal, achievement_id: str, action: Action
-) -> Achievement:
-    """The achievement if the principal may ``action`` it; 404 for others' or unknown ids."""
-    missing = f"no achievement with id {achievement_id!r}"
-    achievement = session.get(Achievement, achievement_id)
-    if achievement is None:
-        raise NotFoundError(missing)
-    require_on(session, principal, achievement.organization_id, action, missing)
-    return achievement
-
-
 async def definition_text(request: Request) -> str:
     """The request body as definition text (JSON and YAML both parse as YAML)."""
     content_type = request.headers.get("content-type", "application/json").lower()
@@ -93,16 +80,11 @@ def list_achievements(
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
-    authz.require(session, principal, organization_id, Action.VIEW)
-    query = (
-        select(Achievement)
-        .where(Achievement.organization_id == organization_id)
-        .order_by(Achievement.created_at, Achievement.lineage_id, Achievement.version)
+    chosen = window(limit, cursor)
+    found = achievements.list_achievements(
+        session, principal=principal, organization_id=organization_id, window=chosen
     )
-    return page(
-        request, session, query, limit=limit, cursor=cursor,
-        render=lambda row: achievement_json(ctx, row[0]),
-    )  # fmt: skip
+    return page_json(request, found, chosen, lambda row: achievement_json(ctx, row))
 
 
 @router.post(
@@ -118,12 +100,9 @@ async def create_achievement(
     principal: ApiPrincipal,
     ctx: ActingContext,
 ) -> dict[str, Any]:
-    organization = authz.organization_for(
-        session, principal, organization_id, Action.EDIT_ACHIEVEMENTS
-    )
     text = await definition_text(request)
     achievement = achievements.create_achievement(
-        session, ctx, issuer_slug=organization.slug, definition=text
+        session, ctx, organization_id=organization_id, definition=text, principal=principal
     )
     return achievement_json(ctx, achievement)
 
@@ -132,7 +111,8 @@ async def create_achievement(
 def get_achievement(
     achievement_id: str, session: DbSession, principal: ApiPrincipal, ctx: ActingContext
 ) -> dict[str, Any]:
-    return achievement_json(ctx, owned_achievement(session, principal, achievement_id, Action.VIEW))
+    found = achievements.achievement_for(session, principal, achievement_id, Action.VIEW)
+    return achievement_json(ctx, found)
 
 
 @router.put(
@@ -147,9 +127,9 @@ async def update_achievement(
     principal: ApiPrincipal,
     ctx: ActingContext,
 ) -> dict[str, Any]:
-    owned_achievement(session, principal, achievement_id, Action.EDIT_ACHIEVEMENTS)
     text = await definition_text(request)
-    return achievement_json(ctx, achievements.update(session, ctx, achievement_id, text))
+    updated = achievements.update(session, ctx, achievement_id, text, principal=principal)
+    return achievement_json(ctx, updated)
 
 
 @router.post(
@@ -158,5 +138,5 @@ async def update_achievement(
 def publish_achievement(
     achievement_id: str, session: DbSession, principal: ApiPrincipal, ctx: ActingContext
 ) -> dict[str, Any]:
-    owned_achievement(session, principal, achievement_id, Action.EDIT_ACHIEVEMENTS)
-    return achievement_json(ctx, achievements.publish(session, ctx, achievement_id))
+    published = achievements.publish(session, ctx, achievement_id, principal=principal)
+    return achievement_json(ctx, published)

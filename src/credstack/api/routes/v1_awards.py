@@ -1,8 +1,9 @@
 """``/api/v1`` awards: issue one, list with filters, get, revoke, bulk CSV upload as a job.
 
-Issuing and revoking need the awarder role (or a token with the ``award`` scope). A bulk
-upload answers ``202`` with a job at once; ``GET /api/v1/jobs/{id}`` reads its progress,
-counts and row errors (``services.issuing.bulk_jobs``).
+Issuing and revoking need the awarder role (or a token with the ``award`` scope); the
+services check it (``services.issuing``, ``services.revocation``). A bulk upload answers
+``202`` with a job at once; ``GET /api/v1/jobs/{id}`` reads its progress, counts and row
+errors (``services.issuing.bulk_jobs``, run by ``credstack.workers.bulk_jobs``).
 """
 
 from __future__ import annotations
@@ -23,21 +24,19 @@ from fastapi import (
     UploadFile,
 )
 from pydantic import BaseModel
-from sqlalchemy import select
 
-from credstack.api.auth import ActingContext, ApiPrincipal, require_on
+from credstack.api.auth import ActingContext, ApiPrincipal
 from credstack.api.dependencies import DbSession
-from credstack.api.pagination import DEFAULT_LIMIT, Cursor, Limit, page
-from credstack.api.routes.v1_achievements import owned_achievement
+from credstack.api.pagination import DEFAULT_LIMIT, Cursor, Limit, page_json, window
 from credstack.core.award_request import AwardInput
-from credstack.core.errors import NotFoundError
-from credstack.services.accounts import authz
 from credstack.services.accounts.authz import Action
+from credstack.services.achievements.lifecycle import achievement_for
 from credstack.services.context import ServiceContext
-from credstack.services.issuing import awards
+from credstack.services.issuing import awards, listing
 from credstack.services.issuing.bulk_jobs import BulkJobs
+from credstack.services.issuing.listing import AwardFilters, AwardSummary
 from credstack.services.revocation import revoke as revocation
-from credstack.store.models import Achievement, Award, AwardState
+from credstack.store.models import Award, AwardState
 
 router = APIRouter(prefix="/api/v1", tags=["awards"])
 
@@ -57,10 +56,10 @@ class RevokeIn(BaseModel):
     reason: str
 
 
-def award_json(ctx: ServiceContext, award: Award) -> dict[str, Any]:
+def award_json(ctx: ServiceContext, award: Award | AwardSummary) -> dict[str, Any]:
     return {
         "id": award.id,
-        "url": awards.award_url(ctx, award),
+        "url": listing.credential_url(ctx, award.id),
         "state": str(award.state),
         "achievement_id": award.achievement_id,
         "organization_id": award.organization_id,
@@ -75,24 +74,9 @@ def award_json(ctx: ServiceContext, award: Award) -> dict[str, Any]:
     }
 
 
-def owned_award(
-    session: DbSession, principal: ApiPrincipal, award_id: str, action: Action
-) -> Award:
-    """The award if the principal may ``action`` it; 404 for others' or unknown ids."""
-    missing = f"no award with id {award_id!r}"
-    award = session.get(Award, award_id)
-    if award is None:
-        raise NotFoundError(missing)
-    require_on(session, principal, award.organization_id, action, missing)
-    return award
-
-
 def bulk_jobs(request: Request) -> BulkJobs:
-    """The app's job registry, made on first use."""
-    state = request.app.state
-    jobs: BulkJobs | None = getattr(state, "bulk_jobs", None)
-    if jobs is None:
-        jobs = state.bulk_jobs = BulkJobs(state.session_factory)
+    """The app's job registry, with its worker (``credstack.app`` makes it)."""
+    jobs: BulkJobs = request.app.state.bulk_jobs
     return jobs
 
 
@@ -100,8 +84,7 @@ def bulk_jobs(request: Request) -> BulkJobs:
 def create_award(
     body: AwardIn, session: DbSession, principal: ApiPrincipal, ctx: ActingContext
 ) -> dict[str, Any]:
-    owned_achievement(session, principal, body.achievement_id, Action.AWARD)
-    outcome = awards.issue_award(session, ctx, **asdict(body))
+    outcome = awards.issue_award(session, ctx, **asdict(body), principal=principal)
     award = outcome.award
     return {"id": award.id, "url": awards.award_url(ctx, award), "state": str(award.state)} | {
         "created": outcome.created
@@ -121,37 +104,27 @@ def list_awards(
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
-    authz.require(session, principal, organization_id, Action.VIEW)
-    query = select(Award).where(Award.organization_id == organization_id)
-    if achievement_id is not None:
-        chosen = session.get(Achievement, achievement_id)
-        if chosen is None or chosen.organization_id != organization_id:
-            raise NotFoundError(f"no achievement with id {achievement_id!r}")
-        query = query.where(Award.achievement_lineage_id == chosen.lineage_id)
-    if state is not None:
-        query = query.where(Award.state == state)
-    if email is not None:
-        query = query.where(Award.recipient_email == email.strip().lower())
-    query = query.order_by(Award.issued_at, Award.id)
-    return page(
-        request, session, query, limit=limit, cursor=cursor,
-        render=lambda row: award_json(ctx, row[0]),
-    )  # fmt: skip
+    filters = AwardFilters(
+        organization_id=organization_id, achievement_id=achievement_id, state=state, email=email
+    )
+    chosen = window(limit, cursor)
+    found = listing.list_awards(session, filters, principal=principal).page(chosen)
+    return page_json(request, found, chosen, lambda summary: award_json(ctx, summary))
 
 
 @router.get("/awards/{award_id}", summary="One award")
 def get_award(
     award_id: str, session: DbSession, principal: ApiPrincipal, ctx: ActingContext
 ) -> dict[str, Any]:
-    return award_json(ctx, owned_award(session, principal, award_id, Action.VIEW))
+    return award_json(ctx, listing.award_for(session, principal, award_id, Action.VIEW))
 
 
 @router.post("/awards/{award_id}/revoke", summary="Revoke an award (its status list says so)")
 def revoke_award(
     award_id: str, body: RevokeIn, session: DbSession, principal: ApiPrincipal, ctx: ActingContext
 ) -> dict[str, Any]:
-    owned_award(session, principal, award_id, Action.REVOKE)
-    return award_json(ctx, revocation.revoke(session, ctx, award_id, body.reason))
+    revoked = revocation.revoke(session, ctx, award_id, body.reason, principal=principal)
+    return award_json(ctx, revoked)
 
 
 @router.post("/awards/bulk", status_code=202, summary="Upload a CSV of awards; answers a job")
@@ -165,10 +138,14 @@ async def bulk_upload(
     file: Annotated[UploadFile, File(description="UTF-8 CSV, at most 50 MB")],
     skip_invalid: Annotated[bool, Form()] = False,
 ) -> dict[str, Any]:
-    achievement = owned_achievement(session, principal, achievement_id, Action.AWARD)
+    achievement = achievement_for(session, principal, achievement_id, Action.AWARD)
     path = await _saved_upload(file, ctx.home)
     jobs = bulk_jobs(request)
-    job = jobs.create(organization_id=achievement.organization_id, achievement_id=achievement.id)
+    job = jobs.create(
+        organization_id=achievement.organization_id,
+        achievement_id=achievement.id,
+        principal=principal,
+    )
     background.add_task(jobs.launch, job, ctx, path, skip_invalid)
     return job.to_json() | {"url": ctx.url(f"/api/v1/jobs/{job.id}")}
 
@@ -177,12 +154,7 @@ async def bulk_upload(
 def get_job(
     job_id: str, request: Request, session: DbSession, principal: ApiPrincipal
 ) -> dict[str, Any]:
-    missing = f"no job with id {job_id!r} (jobs are kept in memory until the server restarts)"
-    job = bulk_jobs(request).get(job_id)
-    if job is None:
-        raise NotFoundError(missing)
-    require_on(session, principal, job.organization_id, Action.VIEW, missing)
-    return job.to_json()
+    return bulk_jobs(request).job_for(session, principal, job_id).to_json()
 
 
 async def _saved_upload(file: UploadFile, home: Path) -> Path:

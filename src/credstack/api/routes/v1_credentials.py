@@ -12,16 +12,13 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import func, select
 
 from credstack.api.auth import ActingContext, ApiPrincipal
 from credstack.api.dependencies import DbSession
-from credstack.api.pagination import DEFAULT_LIMIT, Cursor, Limit, page
-from credstack.api.routes.v1_awards import owned_award
-from credstack.services.accounts import authz
+from credstack.api.pagination import DEFAULT_LIMIT, Cursor, Limit, page_json, window
 from credstack.services.accounts.authz import Action
-from credstack.services.issuing import awards
-from credstack.store.models import Award
+from credstack.services.issuing import awards, listing
+from credstack.services.issuing.listing import Recipient
 
 router = APIRouter(prefix="/api/v1", tags=["credentials"])
 
@@ -30,7 +27,7 @@ router = APIRouter(prefix="/api/v1", tags=["credentials"])
 def get_credential(
     award_id: str, session: DbSession, principal: ApiPrincipal, ctx: ActingContext
 ) -> dict[str, Any]:
-    award = owned_award(session, principal, award_id, Action.VIEW)
+    award = listing.award_for(session, principal, award_id, Action.VIEW)
     return {
         "id": award.id,
         "url": awards.award_url(ctx, award),
@@ -48,21 +45,15 @@ def list_learners(
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
-    authz.require(session, principal, organization_id, Action.VIEW)
-    query = (
-        select(
-            Award.recipient_email,
-            func.max(Award.recipient_name),
-            func.count(Award.id),
-            func.min(Award.issued_at),
-        )
-        .where(Award.organization_id == organization_id)
-        .group_by(Award.recipient_email)
-        .order_by(Award.recipient_email)
-    )
-    return page(
-        request, session, query, limit=limit, cursor=cursor,
-        render=lambda row: {
-            "email": row[0], "name": row[1], "awards": row[2], "first_award": row[3].isoformat()
-        },
-    )  # fmt: skip
+    chosen = window(limit, cursor)
+    found = listing.list_recipients(session, organization_id, chosen, principal=principal)
+    return page_json(request, found, chosen, _recipient_json)
+
+
+def _recipient_json(recipient: Recipient) -> dict[str, Any]:
+    return {
+        "email": recipient.email,
+        "name": recipient.name,
+        "awards": recipient.awards,
+        "first_award": recipient.first_award.isoformat(),
+    }

@@ -98,8 +98,9 @@ def create_organization(
 def get_organization(
     organization_id: str, session: DbSession, principal: ApiPrincipal, ctx: ActingContext
 ) -> dict[str, Any]:
-    role = authz.require(session, principal, organization_id, Action.VIEW)
-    organization = authz.organization_for(session, principal, organization_id, Action.VIEW)
+    organization, role = authz.organization_and_role(
+        session, principal, organization_id, Action.VIEW
+    )
     return organization_json(ctx, organization, role)
 
 
@@ -127,9 +128,8 @@ def set_member(
     principal: ApiPrincipal,
     ctx: ActingContext,
 ) -> dict[str, Any]:
-    member = authz.set_member_role(
-        session, ctx, principal, organization_id, email=body.email, role=body.role
+    return _member_json(
+        authz.set_member_role(
+            session, ctx, principal, organization_id, email=body.email, role=body.role
+        )
     )
-    user = session.get(User, member.user_id)
-    assert user is not None  # the member row was just written for this user
-    return _member_json((user, member.role))

@@ -4,10 +4,13 @@ The credential is the raw request body (JSON, or a compact VC-JWT) or the multip
 field ``file`` (JSON, JWT, or a baked PNG/SVG); ``recipient`` (query or form field) is an
 e-mail address to check against the credential's hashed identity. No sign-in and no CSRF
 token (it changes nothing); rate-limited per IP address. The answer is the object that
-``credstack verify --json`` prints, with status 200 whether or not it verified.
+``credstack verify --json`` prints, with status 200 whether or not it verified; a
+credential over the verification budget is a 413 (size) or 422 problem naming the limit,
+and a full verifier pool a 503 with ``Retry-After``.
 
-Our own issuers are trusted and our status lists and DID documents are read from the
-database (``services.learners.sharing.local_registry``): no HTTP round trip to ourselves.
+``services.verification.submissions`` runs the check in the verifier pool (off the
+event loop), reads our own issuers, status lists and DID documents from the database
+(no HTTP round trip to ourselves) and logs ``credential.verified`` for our credentials.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from credstack.api.auth import enforce_rate_limit
@@ -22,8 +26,7 @@ from credstack.api.dependencies import AppSettings, DbSession
 from credstack.core.errors import InputError
 from credstack.core.inputs import MAX_INPUT_BYTES
 from credstack.services.context import ServiceContext
-from credstack.services.learners.sharing import local_registry
-from credstack.services.verification.verify import VerificationRequest, verify_bytes
+from credstack.services.verification.submissions import verify_submission
 
 router = APIRouter(prefix="/api/v1", tags=["verify"])
 
@@ -71,10 +74,15 @@ async def verify_credential(
         raise InputError("send the credential as the request body or as the multipart field 'file'")
     # the master secret: a status list not yet published is signed when first served
     ctx = ServiceContext.from_settings(settings, actor="verify")
-    verification = VerificationRequest(
-        inputs=[], recipient=recipient or None, registry=local_registry(session, ctx)
+    report = await run_in_threadpool(
+        verify_submission,
+        session,
+        ctx,
+        data,
+        input_name=name,
+        recipient=recipient or None,
+        via="api",
     )
-    report = verify_bytes(data, input_name=name, request=verification)
     result: dict[str, Any] = report.to_json()
     return result
 

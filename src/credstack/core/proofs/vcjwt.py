@@ -19,7 +19,8 @@ from datetime import datetime
 from typing import Any
 
 from credstack.core.dids import ResolvedMethod
-from credstack.core.errors import CredstackError, ProofError
+from credstack.core.errors import CredstackError, InputError, ProofError
+from credstack.core.json_input import load_json
 from credstack.core.jsonld_values import node_id
 from credstack.core.keys import SigningKeyPair, VerificationKey, public_key_from_jwk
 from credstack.core.multibase import b64url_decode, b64url_encode
@@ -66,6 +67,11 @@ def sign_vc_jwt(
         header["jwk"] = key.public_jwk()
     payload = dict(credential)
     payload.update(_registered_claims(credential))
+    return sign_jws(header, payload, key)
+
+
+def sign_jws(header: Mapping[str, Any], payload: Mapping[str, Any], key: SigningKeyPair) -> str:
+    """The compact JWS of ``payload`` under ``header`` (which names ``key``'s algorithm)."""
     signing_input = _encode_json(header) + "." + _encode_json(payload)
     signature = key.sign(signing_input.encode("ascii"))
     return signing_input + "." + b64url_encode(signature)
@@ -103,10 +109,12 @@ def verify_vc_jwt(token: str, *, resolve: Callable[[str], ResolvedMethod]) -> Jw
     if len(parts) != 3:
         return _failed("JWT", None, "a compact JWT has three dot-separated parts")
     try:
-        header = json.loads(b64url_decode(parts[0]))
-        payload = json.loads(b64url_decode(parts[1]))
+        header = load_json(b64url_decode(parts[0]), what="the JWT header")
+        payload = load_json(b64url_decode(parts[1]), what="the JWT payload")
         signature = b64url_decode(parts[2])
-    except (ValueError, UnicodeDecodeError):
+    except InputError as exc:
+        return _failed("JWT", None, str(exc))
+    except ValueError:
         return _failed("JWT", None, "the JWT is not base64url-encoded JSON")
     if not isinstance(header, dict) or not isinstance(payload, dict):
         return _failed("JWT", None, "the JWT header and payload must be JSON objects")

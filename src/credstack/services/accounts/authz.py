@@ -1,8 +1,16 @@
 """Who may do what in an organisation: one table of actions and the least role each needs.
 
-Roles rank owner > admin > awarder > viewer. Every service entry point the web and the
-API reach calls :func:`require` first, so the rule holds whichever door a request comes
-through.
+Roles rank owner > admin > awarder > viewer. Every use case that acts on an
+organisation's things takes the acting ``principal`` and calls :func:`require` (or
+:func:`require_on`, :func:`organization_for`) itself, so the rule holds whichever door a
+request comes through: the API, the web pages, the CLI. The CLI and the background loops
+of ``credstack.workers`` pass ``Principal.operator()``, which may do everything.
+
+Every door passes its principal: the API and the pages the signed-in person's or token's,
+the CLI and the workers the operator's. A few use cases still accept ``principal=None``
+for callers inside the services and tests that have checked already (the wallet's
+claim-link resend has no principal by design: the link is the authority). Making the
+parameter required is the next step; ``grep -n "principal: Principal | None"`` finds them.
 
 | action              | least role | token scope needed |
 |---------------------|------------|--------------------|
@@ -97,7 +105,12 @@ def not_found(organization_id: str) -> NotFoundError:
 
 
 def require(session: Session, principal: Principal, organization_id: str, action: Action) -> Role:
-    """The principal's role in the organisation if it allows ``action``; raises otherwise."""
+    """The principal's role in the organisation if it allows ``action``; raises otherwise.
+
+    The operator gets ``owner`` everywhere (see ``Principal.operator``).
+    """
+    if principal.is_operator:
+        return Role.OWNER
     if principal.is_token:
         if principal.token_organization_id != organization_id:
             raise not_found(organization_id)
@@ -109,6 +122,8 @@ def require(session: Session, principal: Principal, organization_id: str, action
                 f"this API token's scopes ({', '.join(sorted(principal.scopes)) or 'none'}) do "
                 f"not allow '{action}': {_scope_hint(action)}"
             )
+        if principal.is_organization_token:
+            return scope_role(principal.scopes)
     if principal.user_id is None:
         raise AuthenticationError("sign in or send an API token to do this")
     member = accounts.membership(session, principal.user_id, organization_id)
@@ -123,6 +138,31 @@ def require(session: Session, principal: Principal, organization_id: str, action
     return member.role
 
 
+def require_on(
+    session: Session,
+    principal: Principal,
+    organization_id: str,
+    action: Action,
+    missing: NotFoundError,
+) -> Role:
+    """:func:`require` for a thing of an organisation (an award, an achievement, a job).
+
+    An outsider gets ``missing``, the very error an id that does not exist gets, so ids of
+    other organisations cannot be probed.
+    """
+    try:
+        return require(session, principal, organization_id, action)
+    except NotFoundError:
+        raise missing from None
+
+
+def scope_role(scopes: frozenset[str]) -> Role:
+    """The role an organisation token stands in for: the least role its scopes need."""
+    if "admin" in scopes:
+        return Role.ADMIN
+    return Role.AWARDER if "award" in scopes else Role.VIEWER
+
+
 def organization_for(
     session: Session, principal: Principal, organization_id: str, action: Action
 ) -> Organization:
@@ -132,6 +172,12 @@ def organization_for(
 
 def organizations_of(session: Session, principal: Principal) -> Sequence[tuple[Organization, Role]]:
     """The organisations a principal may see, with its role (a token sees only its own)."""
+    if principal.is_operator:
+        everything = session.scalars(select(Organization).order_by(Organization.slug))
+        return [(organization, Role.OWNER) for organization in everything]
+    if principal.is_organization_token and principal.token_organization_id is not None:
+        organization = session.get(Organization, principal.token_organization_id)
+        return [(organization, scope_role(principal.scopes))] if organization else []
     if principal.user_id is None:
         return []
     pairs = accounts.memberships(session, principal.user_id)
@@ -169,8 +215,10 @@ def set_member_role(
     *,
     email: str,
     role: Role,
-) -> Member:
+) -> tuple[User, Role]:
     """Add the account with ``email`` to the organisation with ``role``, or change its role.
+
+    Returns the account and its role now, as :func:`members` lists them.
 
     Only owners grant or take away ``owner``; the last owner cannot be demoted (the
     organisation would be left without anyone able to manage its keys).
@@ -208,7 +256,7 @@ def set_member_role(
         organization_id=organization_id,
         data={"role": str(role)},
     )
-    return existing
+    return user, existing.role
 
 
 def members(

@@ -2,7 +2,9 @@
 
 A token belongs to one organisation and to the person who made it; it acts as that
 person, narrowed by its scopes (``read``, ``award``, ``admin``; see ``services.accounts.authz``),
-so a token can never do more than its maker currently may. The token has 256 random
+so a token can never do more than its maker currently may. The operator can also make an
+*organisation token* with no person behind it (``credstack token create``), for scripts
+and integrations that should not depend on one person's account. The token has 256 random
 bits, so a plain (unsalted) SHA-256 is enough to make the stored value useless to a
 thief while keeping the lookup a single indexed equality.
 """
@@ -18,12 +20,18 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from credstack.core.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
+from credstack.core.errors import (
+    AuthenticationError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from credstack.services import audit
 from credstack.services.accounts.authz import SCOPES, Action, require
 from credstack.services.accounts.users import Principal
 from credstack.services.context import ServiceContext
-from credstack.store.models import ApiToken
+from credstack.store.models import ApiToken, Organization
 
 TOKEN_PREFIX = "cst_"
 _TOKEN_BYTES = 32
@@ -54,8 +62,43 @@ def create_token(
     name: str,
     scopes: Iterable[str],
 ) -> NewToken:
-    """Make a token for the organisation; only people with ``manage_tokens`` may."""
+    """Make a token for the organisation; only people with ``manage_tokens`` may.
+
+    A token acts for the person who made it, so the operator (no person) cannot make one.
+    """
     require(session, principal, organization_id, Action.MANAGE_TOKENS)
+    if principal.user_id is None:
+        raise PermissionDeniedError(
+            "an API token acts for the person who makes it: sign in to the web app to make one"
+        )
+    return _mint(session, ctx, organization_id, principal.user_id, name=name, scopes=scopes)
+
+
+def create_organization_token(
+    session: Session,
+    ctx: ServiceContext,
+    organization: Organization,
+    *,
+    name: str,
+    scopes: Iterable[str],
+) -> NewToken:
+    """An organisation token with no person behind it; operator only (``token create``).
+
+    It acts for the organisation within its scopes (``authz``), and keeps working whoever
+    joins or leaves the organisation, until it is revoked.
+    """
+    return _mint(session, ctx, organization.id, None, name=name, scopes=scopes)
+
+
+def _mint(
+    session: Session,
+    ctx: ServiceContext,
+    organization_id: str,
+    user_id: str | None,
+    *,
+    name: str,
+    scopes: Iterable[str],
+) -> NewToken:
     wanted = sorted(set(scopes))
     problems: list[str] = []
     label = name.strip()
@@ -74,7 +117,8 @@ def create_token(
     secret = TOKEN_PREFIX + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
     token = ApiToken(
         organization_id=organization_id,
-        user_id=principal.user_id,
+        user_id=user_id,
+        made_by_operator=user_id is None,
         name=label,
         token_hash=token_hash(secret),
         scopes=wanted,
@@ -101,7 +145,9 @@ def authenticate(session: Session, ctx: ServiceContext, secret: str) -> Principa
     token = session.scalars(
         select(ApiToken).where(ApiToken.token_hash == token_hash(secret))
     ).first()
-    if token is None or token.revoked_at is not None or token.user_id is None:
+    if token is None or token.revoked_at is not None:
+        raise AuthenticationError(INVALID_TOKEN)
+    if token.user_id is None and not token.made_by_operator:  # its maker's account is gone
         raise AuthenticationError(INVALID_TOKEN)
     now = ctx.now()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_GRANULARITY:
@@ -133,6 +179,32 @@ def revoke_token(
     token = session.get(ApiToken, token_id)
     if token is None or token.organization_id != organization_id:
         raise NotFoundError(f"no API token with id {token_id!r} in this organisation")
+    return _revoke(session, ctx, token)
+
+
+def revoke_any_token(session: Session, ctx: ServiceContext, token_id: str) -> ApiToken:
+    """Revoke any organisation's token by id; operator only (``credstack token revoke``)."""
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFoundError(f"no API token with id {token_id!r} (see 'credstack token list')")
+    return _revoke(session, ctx, token)
+
+
+def all_tokens(
+    session: Session, organization: Organization | None = None
+) -> Sequence[tuple[ApiToken, Organization]]:
+    """Every token (never its text) with its organisation, newest first; operator only."""
+    query = (
+        select(ApiToken, Organization)
+        .join(Organization, Organization.id == ApiToken.organization_id)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id)
+    )
+    if organization is not None:
+        query = query.where(ApiToken.organization_id == organization.id)
+    return [(row[0], row[1]) for row in session.execute(query).all()]
+
+
+def _revoke(session: Session, ctx: ServiceContext, token: ApiToken) -> ApiToken:
     if token.revoked_at is not None:
         raise ConflictError(f"the API token {token.name!r} is already revoked")
     token.revoked_at = ctx.now()
@@ -143,6 +215,6 @@ def revoke_token(
         "token.revoked",
         subject_type="api_token",
         subject_id=token.id,
-        organization_id=organization_id,
+        organization_id=token.organization_id,
     )
     return token

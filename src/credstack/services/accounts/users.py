@@ -39,27 +39,52 @@ SIGN_IN_FAILED = "the e-mail address or the password is not right"
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is acting: a signed-in user, or an API token scoped to one organisation.
+    """Who is acting: a signed-in user, an API token scoped to one organisation, or the operator.
 
     ``token_id``/``token_organization_id``/``scopes`` are set only for tokens; a token acts
     for the user who made it (``user_id``), never beyond its scopes or that user's role.
+
+    The *operator* (:meth:`operator`) is whoever runs ``credstack`` on the server, and the
+    background loops ``credstack serve`` starts: they already hold the database and the
+    master secret, so ``authz.require`` lets them do everything in every organisation.
+    Only the CLI and ``credstack.workers`` act as the operator; a web or API request never
+    does (its principal comes from a session or a token).
+
+    An *organisation token* (made by the operator, ``credstack token create``) has no
+    person behind it (``user_id`` None) and acts for its organisation within its scopes.
     """
 
     user_id: str | None
     token_id: str | None = None
     token_organization_id: str | None = None
     scopes: frozenset[str] = frozenset()
+    is_operator: bool = False
+
+    @classmethod
+    def operator(cls) -> Principal:
+        """The operator principal of the command line and the server's background loops."""
+        return _OPERATOR
 
     @property
     def is_token(self) -> bool:
         return self.token_id is not None
 
     @property
+    def is_organization_token(self) -> bool:
+        """A token with no person behind it: its scopes alone say what it may do."""
+        return self.token_id is not None and self.user_id is None
+
+    @property
     def actor(self) -> str:
-        """How the audit log names this principal (``user:<id>`` or ``token:<id>``)."""
+        """How the audit log names this principal (``user:<id>``, ``token:<id>``, ``cli``)."""
+        if self.is_operator:
+            return "cli"
         if self.token_id is not None:
             return f"token:{self.token_id}"
         return f"user:{self.user_id}"
+
+
+_OPERATOR = Principal(user_id=None, is_operator=True)
 
 
 def normalise_email(email: str) -> str:

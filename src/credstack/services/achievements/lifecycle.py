@@ -9,12 +9,14 @@ credentials already issued keep pointing at the text they were signed with.
 Publishing is where the EU rules bite: an achievement marked as an EU micro-credential
 is refused while any Annex I mandatory element is missing, each one named, so the
 issuer can fix the file in one go. Services flush, never commit (architecture §3).
+
+Each use case takes the acting ``principal`` and checks it (``services.accounts.authz``):
+viewing needs a member, creating and editing the ``edit_achievements`` action.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from typing import Any, Literal
 
 from sqlalchemy import func, select
@@ -28,17 +30,29 @@ from credstack.core.achievement import (
     parse_definition,
 )
 from credstack.core.badge_image import default_badge_png, default_badge_svg
-from credstack.core.credential import achievement_json
-from credstack.core.errors import ConflictError, NotFoundError, ValidationError
+from credstack.core.canonicalize import canonicalize
+from credstack.core.credential import achievement_json, build_achievement_credential
+from credstack.core.errors import (
+    CanonicalizationError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from credstack.core.image_data import sniff_image_type
 from credstack.services import audit
+from credstack.services.accounts import authz
+from credstack.services.accounts.authz import Action
+from credstack.services.accounts.users import Principal
 from credstack.services.context import ServiceContext
-from credstack.services.issuers.keys import organization_by_slug
+from credstack.services.issuers.organizations import organization_by_slug
 from credstack.services.issuers.profiles import (
     IMAGE_TYPES,
     MAX_IMAGE_BYTES,
     SVG_MIME,
     issuer_profile_json,
 )
+from credstack.services.paging import Page, Window
 from credstack.services.skills.catalog import link_skills
 from credstack.store.models import Achievement, AchievementState, Organization
 
@@ -72,9 +86,7 @@ def sniff_image(image: bytes, declared_mime: str | None = None) -> str:
         raise ValidationError(
             f"the achievement image is {len(image):,} bytes; at most {MAX_IMAGE_BYTES:,} allowed"
         )
-    sniffed = next((m for m, magics in IMAGE_TYPES.items() if image.startswith(magics)), None)
-    if sniffed is None and b"<svg" in image[:4096]:
-        sniffed = SVG_MIME
+    sniffed = sniff_image_type(image)
     if sniffed is None:
         raise ValidationError("the achievement image is not a PNG, JPEG or SVG file")
     if declared_mime is not None and declared_mime != sniffed:
@@ -136,18 +148,24 @@ def create_achievement(
     session: Session,
     ctx: ServiceContext,
     *,
-    issuer_slug: str,
+    issuer_slug: str | None = None,
+    organization_id: str | None = None,
     definition: AchievementDefinition | str,
     image: bytes | None = None,
     image_mime: str | None = None,
     default_image_format: Literal["png", "svg"] = "png",
+    principal: Principal | None = None,
 ) -> Achievement:
     """A new achievement (version 1, a draft) of the issuer, from a definition or its text.
 
-    ``image`` is the badge image (PNG, JPEG or SVG); without one a default badge is
-    generated. Raises ``ValidationError`` listing every problem of the definition.
+    The issuer is named by ``issuer_slug`` (the CLI) or ``organization_id`` (the API);
+    ``principal`` needs ``edit_achievements`` there (``None``: see ``authz``). ``image`` is
+    the badge image (PNG, JPEG or SVG); without one a default badge is generated. Raises
+    ``ValidationError`` listing every problem of the definition.
     """
-    organization = organization_by_slug(session, issuer_slug)
+    organization = _issuer(
+        session, principal, Action.EDIT_ACHIEVEMENTS, issuer_slug, organization_id
+    )
     defn = _definition(definition)
     if image is not None:
         stored_image, stored_mime = image, sniff_image(image, image_mime)
@@ -176,14 +194,63 @@ def create_achievement(
     return achievement
 
 
+def _issuer(
+    session: Session,
+    principal: Principal | None,
+    action: Action,
+    issuer_slug: str | None,
+    organization_id: str | None,
+) -> Organization:
+    """The organisation named by slug or by id, once ``principal`` may ``action`` in it."""
+    if (issuer_slug is None) == (organization_id is None):
+        raise TypeError("name the issuer by issuer_slug or by organization_id, not both")
+    if issuer_slug is not None:
+        organization = organization_by_slug(session, issuer_slug)
+        if principal is not None:
+            authz.require(session, principal, organization.id, action)
+        return organization
+    assert organization_id is not None
+    if principal is not None:
+        return authz.organization_for(session, principal, organization_id, action)
+    found = session.get(Organization, organization_id)
+    if found is None:
+        raise authz.not_found(organization_id)
+    return found
+
+
 def get(session: Session, achievement_id: str) -> Achievement:
-    """One achievement version by id (``NotFoundError`` otherwise)."""
+    """One achievement version by id (``NotFoundError`` otherwise); no permission check."""
     achievement = session.get(Achievement, achievement_id)
     if achievement is None:
         raise NotFoundError(
             f"no achievement with id {achievement_id!r} (see 'credstack achievement list')"
         )
     return achievement
+
+
+def achievement_for(
+    session: Session, principal: Principal, achievement_id: str, action: Action
+) -> Achievement:
+    """The achievement version, once ``principal`` may ``action`` in its organisation.
+
+    Another organisation's id answers exactly like an unknown one (``NotFoundError``).
+    """
+    if principal.is_operator:
+        return get(session, achievement_id)  # its message points at 'achievement list'
+    missing = NotFoundError(f"no achievement with id {achievement_id!r}")
+    achievement = session.get(Achievement, achievement_id)
+    if achievement is None:
+        raise missing
+    authz.require_on(session, principal, achievement.organization_id, action, missing)
+    return achievement
+
+
+def _checked(
+    session: Session, principal: Principal | None, achievement_id: str, action: Action
+) -> Achievement:
+    if principal is None:  # a caller that checked already (see ``authz``)
+        return get(session, achievement_id)
+    return achievement_for(session, principal, achievement_id, action)
 
 
 def _organization(session: Session, achievement: Achievement) -> Organization:
@@ -211,14 +278,20 @@ def published_json(
     )
 
 
-def publish(session: Session, ctx: ServiceContext, achievement_id: str) -> Achievement:
+def publish(
+    session: Session,
+    ctx: ServiceContext,
+    achievement_id: str,
+    *,
+    principal: Principal | None = None,
+) -> Achievement:
     """Publish a draft so it can be awarded; its OB 3.0 JSON is fixed from now on.
 
-    Refused with ``ValidationError`` (one problem per missing element) when the
-    definition is an EU micro-credential lacking an Annex I mandatory element, and with
-    ``ConflictError`` when the version is not a draft.
+    Needs ``edit_achievements``. Refused with ``ValidationError`` (one problem per missing
+    element) when the definition is an EU micro-credential lacking an Annex I mandatory
+    element, and with ``ConflictError`` when the version is not a draft.
     """
-    achievement = get(session, achievement_id)
+    achievement = _checked(session, principal, achievement_id, Action.EDIT_ACHIEVEMENTS)
     if achievement.state is not AchievementState.DRAFT:
         raise ConflictError(
             f"achievement {achievement.id} is {achievement.state.value}; only a draft can be "
@@ -237,6 +310,7 @@ def publish(session: Session, ctx: ServiceContext, achievement_id: str) -> Achie
             )
     now = ctx.now()
     achievement.achievement_json = published_json(ctx, achievement, organization)
+    _check_awardable(ctx, organization, defn.name, achievement.achievement_json)
     achievement.state = AchievementState.PUBLISHED
     achievement.published_at = now
     achievement.updated_at = now
@@ -251,6 +325,33 @@ def publish(session: Session, ctx: ServiceContext, achievement_id: str) -> Achie
         data={"lineage_id": achievement.lineage_id, "version": achievement.version},
     )
     return achievement
+
+
+def _check_awardable(
+    ctx: ServiceContext, organization: Organization, name: str, body: dict[str, Any]
+) -> None:
+    """Refuse to publish what could not be awarded: canonicalize a credential around it.
+
+    Every award canonicalizes the achievement inside its credential; a value that breaks
+    that (an IRI the canonicalizer refuses, an undefined term) would publish and then fail
+    each award. Checking once here, as an award would, keeps that failure at the door.
+    """
+    probe = build_achievement_credential(
+        credential_id=ctx.url("/credentials/publish-check"),
+        issuer=issuer_profile_json(ctx, organization),
+        achievement=body,
+        recipient_email="publish-check@example.invalid",
+        recipient_name="Publish Check",
+        salt="cHVibGlzaC1jaGVjaw",
+        valid_from=ctx.now(),
+    )
+    try:
+        canonicalize(probe)
+    except CanonicalizationError as exc:
+        raise ValidationError(
+            f"cannot publish {name!r}: a credential for it could not be signed ({exc})",
+            [exc.message],
+        ) from None
 
 
 def _pending_draft(session: Session, lineage_id: str) -> Achievement | None:
@@ -295,14 +396,16 @@ def update(
     *,
     image: bytes | None = None,
     image_mime: str | None = None,
+    principal: Principal | None = None,
 ) -> Achievement:
     """Change an achievement's definition (and image, when one is given).
 
-    A draft is edited in place. A published version is left untouched: a new draft
-    version of the same lineage is made (or, if one is already pending, that draft is
-    edited) and returned; publish it to make it awardable. Archived versions are final.
+    Needs ``edit_achievements``. A draft is edited in place. A published version is left
+    untouched: a new draft version of the same lineage is made (or, if one is already
+    pending, that draft is edited) and returned; publish it to make it awardable.
+    Archived versions are final.
     """
-    achievement = get(session, achievement_id)
+    achievement = _checked(session, principal, achievement_id, Action.EDIT_ACHIEVEMENTS)
     defn = _definition(definition)
     new_image = (image, sniff_image(image, image_mime)) if image is not None else None
     if achievement.state is AchievementState.ARCHIVED:
@@ -341,9 +444,11 @@ def update(
     return version
 
 
-def archive(session: Session, ctx: ServiceContext, achievement_id: str) -> Achievement:
+def archive(
+    session: Session, ctx: ServiceContext, achievement_id: str, *, principal: Principal
+) -> Achievement:
     """Stop awarding this version; it stays public so issued credentials keep resolving."""
-    achievement = get(session, achievement_id)
+    achievement = achievement_for(session, principal, achievement_id, Action.EDIT_ACHIEVEMENTS)
     if achievement.state is AchievementState.ARCHIVED:
         raise ConflictError(f"achievement {achievement.id} is already archived")
     achievement.state = AchievementState.ARCHIVED
@@ -361,15 +466,29 @@ def archive(session: Session, ctx: ServiceContext, achievement_id: str) -> Achie
     return achievement
 
 
-def list_achievements(session: Session, issuer_slug: str | None = None) -> Sequence[Achievement]:
-    """Every achievement version (of one issuer when a slug is given), lineage by lineage."""
+def list_achievements(
+    session: Session,
+    *,
+    principal: Principal,
+    issuer_slug: str | None = None,
+    organization_id: str | None = None,
+    window: Window | None = None,
+) -> Page[Achievement]:
+    """Achievement versions, all of them, lineage by lineage; of one issuer when it is named.
+
+    A member sees its organisation's (named by slug or id); only the operator may list
+    every issuer's at once.
+    """
     query = select(Achievement).order_by(
         Achievement.created_at, Achievement.lineage_id, Achievement.version
     )
-    if issuer_slug is not None:
-        organization = organization_by_slug(session, issuer_slug)
+    if issuer_slug is not None or organization_id is not None:
+        organization = _issuer(session, principal, Action.VIEW, issuer_slug, organization_id)
         query = query.where(Achievement.organization_id == organization.id)
-    return session.scalars(query).all()
+    elif not principal.is_operator:
+        raise PermissionDeniedError("name the organisation whose achievements to list")
+    window = window or Window()
+    return window.page(session.scalars(window.applied(query)).all())
 
 
 def current_published(session: Session, lineage_id: str) -> Achievement | None:

@@ -1,4 +1,4 @@
-"""Issuer signing keys: creation, the signer used to issue, rotation and compromise.
+"""Issuer signing keys: creation, the signer used to issue, rotation; what compromise means.
 
 Design §2 makes the two DID methods behave differently, and this module is where that
 difference lives:
@@ -12,6 +12,14 @@ difference lives:
   A compromise cannot be undone in a DID document, so every credential the key signed
   is revoked through its status list instead.
 
+Marking a key compromised is a use case of ``services.revocation.key_compromise``: it
+revokes awards, and this module (below revocation) must not import revocation.
+
+Rotating, adding and listing keys take no principal yet: their one door is the CLI (the
+operator), and this package may not import ``services.accounts`` while
+``accounts.authz.create_organization`` (which the web pages call) builds on
+``issuers.profiles``. Once that moves here, these take ``principal=`` like the others.
+
 Private keys are sealed under the master secret (``services.issuers.sealing``) with the key id as
 associated data; they are unsealed only to build a :class:`Signer`, never logged or returned.
 """
@@ -19,7 +27,6 @@ associated data; they are unsealed only to build a :class:`Signer`, never logged
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -30,8 +37,8 @@ from credstack.core.errors import ConflictError, NotFoundError, ValidationError
 from credstack.core.keys import Ed25519KeyPair, RsaKeyPair, SigningKeyPair
 from credstack.services import audit
 from credstack.services.context import ServiceContext
+from credstack.services.issuers.organizations import organization_by_slug
 from credstack.services.issuers.sealing import seal, unseal
-from credstack.services.revocation.key_compromise import revoke_awards_signed_by
 from credstack.store.models import KeyAlgorithm, KeyState, Organization, SigningKey
 
 
@@ -53,28 +60,6 @@ class Signer:
         return f"Signer({self.verification_method}, {self.algorithm.value})"
 
 
-@dataclass(frozen=True)
-class CompromiseResult:
-    """What ``compromise_key`` changed: the key, its replacement, and revoked awards."""
-
-    key: SigningKey
-    replacement: SigningKey | None
-    revoked_award_ids: tuple[str, ...]
-
-
-def organization_by_slug(session: Session, slug: str, *, lock: bool = False) -> Organization:
-    """The issuer with this slug, or a ``NotFoundError`` that says how to find the right one.
-
-    ``lock`` takes a row lock (PostgreSQL ``FOR UPDATE``; SQLite serialises writers
-    anyway), so two key changes of one issuer at once cannot leave two active keys.
-    """
-    query = select(Organization).where(Organization.slug == slug)
-    organization = session.scalars(query.with_for_update() if lock else query).first()
-    if organization is None:
-        raise NotFoundError(f"no issuer with slug {slug!r} (see 'credstack issuer list')")
-    return organization
-
-
 def verification_method_id(key: SigningKey) -> str:
     """``<did>#<fragment>``: the id a proof names (``did:key:z6Mk…#z6Mk…`` or ``…#key-…``)."""
     return f"{key.controller_did}#{key.id}"
@@ -83,10 +68,11 @@ def verification_method_id(key: SigningKey) -> str:
 def list_keys(session: Session, slug: str) -> list[SigningKey]:
     """Every key the issuer ever had, oldest first (compromised ones included)."""
     organization = organization_by_slug(session, slug)
-    return _keys_of(session, organization.id)
+    return keys_of(session, organization.id)
 
 
-def _keys_of(session: Session, organization_id: str) -> list[SigningKey]:
+def keys_of(session: Session, organization_id: str) -> list[SigningKey]:
+    """The keys of an organisation by id, oldest first."""
     query = (
         select(SigningKey)
         .where(SigningKey.organization_id == organization_id)
@@ -124,7 +110,7 @@ def create_ed25519_key(
     )
     session.add(key)
     session.flush()
-    _record(session, ctx, "key.created", key)
+    record_key_event(session, ctx, "key.created", key)
     return key
 
 
@@ -160,7 +146,7 @@ def add_rsa_key(
     )
     session.add(key)
     session.flush()
-    _record(session, ctx, "key.created", key)
+    record_key_event(session, ctx, "key.created", key)
     return key
 
 
@@ -238,7 +224,7 @@ def rotate_key(session: Session, ctx: ServiceContext, slug: str) -> SigningKey:
     if not key.controller_did.startswith("did:web:"):
         organization.did = key.controller_did
     session.flush()
-    _record(
+    record_key_event(
         session,
         ctx,
         "key.rotated",
@@ -248,43 +234,6 @@ def rotate_key(session: Session, ctx: ServiceContext, slug: str) -> SigningKey:
         did=organization.did,
     )
     return key
-
-
-def compromise_key(
-    session: Session, ctx: ServiceContext, slug: str, key_id: str
-) -> CompromiseResult:
-    """Mark a key compromised so nothing it signed verifies any more.
-
-    An active key is replaced first (the issuer can keep issuing). did:web: the key
-    leaves the DID document. did:key: every award whose proof names the key is revoked.
-    """
-    organization = organization_by_slug(session, slug, lock=True)
-    key = session.get(SigningKey, key_id)
-    if key is None or key.organization_id != organization.id:
-        known = ", ".join(k.id for k in _keys_of(session, organization.id)) or "none"
-        raise NotFoundError(f"issuer {slug} has no key {key_id!r} (its keys: {known})")
-    if key.state is KeyState.COMPROMISED:
-        raise ConflictError(f"key {key_id} of issuer {slug} is already marked compromised")
-    replacement = None
-    if key.state is KeyState.ACTIVE and key.algorithm is KeyAlgorithm.ED25519:
-        replacement = rotate_key(session, ctx, slug)
-    key.state = KeyState.COMPROMISED
-    key.state_changed_at = ctx.now()
-    session.flush()
-    revoked: Sequence[str] = ()
-    if key.controller_did.startswith("did:key:"):
-        revoked = revoke_awards_signed_by(
-            session, ctx, organization.id, verification_method_id(key)
-        )
-    _record(
-        session,
-        ctx,
-        "key.compromised",
-        key,
-        replacement=replacement.id if replacement else None,
-        revoked_awards=len(revoked),
-    )
-    return CompromiseResult(key=key, replacement=replacement, revoked_award_ids=tuple(revoked))
 
 
 def _retire_active(
@@ -319,9 +268,10 @@ def _signer(ctx: ServiceContext, key: SigningKey) -> Signer:
     )
 
 
-def _record(
+def record_key_event(
     session: Session, ctx: ServiceContext, kind: str, key: SigningKey, **data: object
 ) -> None:
+    """The audit event of a key change (``key.created``, ``key.rotated``, ``key.compromised``)."""
     audit.record(
         session,
         ctx,

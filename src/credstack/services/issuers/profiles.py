@@ -23,10 +23,13 @@ from credstack.core.credential import issuer_profile
 from credstack.core.dids import did_key_document, did_web_document, did_web_for
 from credstack.core.email_address import address_problem
 from credstack.core.errors import ConflictError, ValidationError
+from credstack.core.image_data import MAX_IMAGE_BYTES as MAX_IMAGE_BYTES  # re-exported
+from credstack.core.image_data import sniff_image_type
 from credstack.core.user_urls import web_url_problem
 from credstack.services import audit
 from credstack.services.context import ServiceContext
-from credstack.services.issuers.keys import create_ed25519_key, organization_by_slug
+from credstack.services.issuers.keys import create_ed25519_key
+from credstack.services.issuers.trust import screen_new_issuer
 from credstack.store.models import KeyAlgorithm, Organization, OrganizationType, SigningKey
 
 SLUG_PATTERN = re.compile(r"[a-z0-9-]{2,64}")
@@ -34,7 +37,6 @@ _LINKEDIN_ID = re.compile(r"[0-9]{1,20}")
 #: images an issuer may use as its logo, and the bytes each format starts with
 IMAGE_TYPES = {"image/png": (b"\x89PNG\r\n\x1a\n",), "image/jpeg": (b"\xff\xd8\xff",)}
 SVG_MIME = "image/svg+xml"
-MAX_IMAGE_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,9 @@ def create_issuer(
 ) -> Organization:
     """Create an issuer with its DID and first Ed25519 key (secret sealed at rest).
 
-    Raises ``ValidationError`` listing every bad field, ``ConflictError`` when the slug
-    is taken.
+    The new issuer is unverified, and flagged when it resembles a verified one
+    (``issuers.trust``); the operator's ``issuer create`` then verifies it. Raises
+    ``ValidationError`` listing every bad field, ``ConflictError`` when the slug is taken.
     """
     fields = IssuerFields(
         name=name,
@@ -112,6 +115,7 @@ def create_issuer(
         organization_id=organization.id,
         data={"slug": organization.slug, "did": organization.did, "key": key.id},
     )
+    screen_new_issuer(session, ctx, organization)
     return organization
 
 
@@ -184,9 +188,7 @@ def _image_problem(image: bytes | None, mime: str | None, problems: list[str]) -
     if len(image) > MAX_IMAGE_BYTES:
         problems.append(f"image: at most {MAX_IMAGE_BYTES:,} bytes (got {len(image):,})")
         return None
-    sniffed = next((m for m, magics in IMAGE_TYPES.items() if image.startswith(magics)), None)
-    if sniffed is None and b"<svg" in image[:4096]:
-        sniffed = SVG_MIME
+    sniffed = sniff_image_type(image)
     if sniffed is None:
         problems.append("image: not a PNG, JPEG or SVG file")
     elif mime is not None and mime != sniffed:
@@ -213,11 +215,6 @@ def _slug(given: str | None, name: str, problems: list[str]) -> str:
     if name and len(slug) < 2:
         problems.append(f"slug: cannot derive one from the name {name!r}; pass --slug")
     return slug
-
-
-def get_issuer(session: Session, slug: str) -> Organization:
-    """The issuer with this slug (``NotFoundError`` otherwise)."""
-    return organization_by_slug(session, slug)
 
 
 def list_issuers(session: Session) -> Sequence[Organization]:

@@ -43,12 +43,14 @@ from credstack.core.errors import ConfigurationError, ConflictError, InputError
 from credstack.core.keys import Ed25519KeyPair
 from credstack.core.proofs import sign_data_integrity
 from credstack.core.status_list import status_list_entry
-from credstack.services.achievements.lifecycle import definition_of, get
+from credstack.services.accounts.authz import Action
+from credstack.services.accounts.users import Principal
+from credstack.services.achievements.lifecycle import achievement_for, definition_of, get
 from credstack.services.context import ServiceContext
 from credstack.services.issuers.keys import Signer, active_signer
 from credstack.services.issuers.profiles import issuer_profile_json
-from credstack.services.mail.outbox import queue_claim_emails
-from credstack.services.revocation.status_lists import allocate, attach
+from credstack.services.learners.claims import queue_claim_emails
+from credstack.services.status.lists import allocate, attach
 from credstack.store.models import (
     AchievementState,
     Award,
@@ -100,7 +102,11 @@ class Issuance:
 
 
 def prepare_issuance(session: Session, ctx: ServiceContext, achievement_id: str) -> Issuance:
-    """Check the achievement can be awarded and unseal the issuer's key once."""
+    """Check the achievement can be awarded and unseal the issuer's key once.
+
+    No permission check: the use cases that call it (``issue_award``, ``issue_csv``,
+    ``correct``) check their principal first.
+    """
     achievement = get(session, achievement_id)
     if achievement.state is not AchievementState.PUBLISHED or achievement.achievement_json is None:
         raise ConflictError(
@@ -155,12 +161,17 @@ def issue_award(
     issued: datetime | str | None = None,
     expires: datetime | str | None = None,
     subject_did: str | None = None,
+    principal: Principal | None = None,
 ) -> IssueResult:
     """Issue one award (or return the one already issued for the same learner and id).
 
     Raises :class:`ValidationError` listing every field that breaks the award rules
-    (``"email: ..."``), before the achievement is even looked at.
+    (``"email: ..."``). ``principal`` needs the ``award`` action in the achievement's
+    organisation (``None``: a caller that checked already, see
+    ``services.accounts.authz``).
     """
+    if principal is not None:
+        achievement_for(session, principal, achievement_id, Action.AWARD)
     given = AwardInput(
         email=email,
         name=name,

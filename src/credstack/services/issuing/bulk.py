@@ -26,6 +26,9 @@ from sqlalchemy.orm import Session
 
 from credstack.core.award_csv import RowProblem, check_header, parse_row, row_key
 from credstack.core.award_request import AwardRequest
+from credstack.services.accounts.authz import Action
+from credstack.services.accounts.users import Principal
+from credstack.services.achievements.lifecycle import achievement_for
 from credstack.services.context import ServiceContext
 from credstack.services.issuing.awards import (
     Issuance,
@@ -166,6 +169,7 @@ def issue_csv(
     achievement_id: str,
     path: Path,
     *,
+    principal: Principal | None,
     skip_invalid: bool = False,
     dry_run: bool = False,
     progress: Progress | None = None,
@@ -180,7 +184,14 @@ def issue_csv(
     the achievement can be awarded). ``checkpoint`` runs after every batch.
     ``workers`` signing processes are used (default: one per core for files of
     :data:`PARALLEL_FROM_ROWS` rows or more; 1 signs in this process).
+
+    ``principal`` needs the ``award`` action in the achievement's organisation; ``None``
+    is a job a web page started after checking (see ``services.accounts.authz``).
+    ``checkpoint`` is how the caller's edge commits (the CLI's ``session.commit``, a
+    worker's): this function never commits itself.
     """
+    if principal is not None:
+        achievement_for(session, principal, achievement_id, Action.AWARD)
     now = ctx.now()
     issuance = prepare_issuance(session, ctx, achievement_id)
     with path.open("rb") as stream:

@@ -1,8 +1,11 @@
-"""Bulk CSV uploads as background jobs: progress, counts and row errors readable meanwhile.
+"""Bulk CSV uploads as background jobs: a job's state, its table row, and the app's registry.
 
-Each job runs ``services.issuing.bulk.issue_csv`` in its own thread with its own database
-session, committing after every batch, so awards already issued survive a crash and a
-re-upload continues where it stopped (rows are idempotent).
+A job runs ``services.issuing.bulk.issue_csv`` outside the request that uploaded the file;
+``credstack.workers.bulk_jobs`` runs it in a thread with its own session and commits after
+every batch, so awards already issued survive a crash and a re-upload continues where it
+stopped (rows are idempotent). This module holds what does not depend on how a job is
+run: the job's readable state, the per-job steps the worker calls on its session (which
+only flush, never commit), and the registry the API and the web pages share.
 
 The job is kept in memory (read at once, no database round trip while a page refreshes)
 and in the ``bulk_jobs`` table, written when it starts, after every batch and when it
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +26,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from credstack.core.errors import CredstackError
+from credstack.core.errors import ConfigurationError, NotFoundError
+from credstack.services.accounts import authz
+from credstack.services.accounts.authz import Action
+from credstack.services.accounts.users import Principal
 from credstack.services.context import ServiceContext
 from credstack.services.issuing.bulk import issue_csv
 from credstack.store.models import BulkJobRecord
@@ -53,6 +60,8 @@ class BulkJob:
     errors: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     finished: threading.Event = field(default_factory=threading.Event, repr=False)
+    #: who uploaded the file; the job issues as them (``None``: see ``issue_csv``)
+    principal: Principal | None = field(default=None, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,17 +77,30 @@ class BulkJob:
         }
 
 
-class BulkJobs:
-    """The jobs of one app: create, launch and read them (thread-safe)."""
+#: starts a job's work outside the request: ``runner(job, ctx, csv_path, skip_invalid)``
+JobRunner = Callable[[BulkJob, ServiceContext, Path, bool], None]
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+
+class BulkJobs:
+    """The jobs of one app: create, launch and read them (thread-safe).
+
+    ``runner`` is the worker that runs a launched job (``credstack.workers.bulk_jobs``,
+    wired by ``credstack.app``); a registry without one can still create and read jobs.
+    ``sessions`` opens a short read-only session to find a job in the table when it is
+    not in memory (another process's job, or one from before a restart).
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], runner: JobRunner | None = None) -> None:
         self._sessions = sessions
+        self._runner = runner
         self._jobs: dict[str, BulkJob] = {}
         self._lock = threading.Lock()
 
-    def create(self, *, organization_id: str, achievement_id: str) -> BulkJob:
+    def create(
+        self, *, organization_id: str, achievement_id: str, principal: Principal | None = None
+    ) -> BulkJob:
         """Register a queued job (readable at once); :meth:`launch` runs it."""
-        job = BulkJob(str(uuid.uuid4()), organization_id, achievement_id)
+        job = BulkJob(str(uuid.uuid4()), organization_id, achievement_id, principal=principal)
         with self._lock:
             self._jobs[job.id] = job
             while len(self._jobs) > MAX_JOBS:
@@ -88,22 +110,17 @@ class BulkJobs:
                 del self._jobs[oldest]
         return job
 
-    def launch(
-        self, job: BulkJob, ctx: ServiceContext, csv_path: Path, skip_invalid: bool
-    ) -> threading.Thread:
-        """Run the job in its own thread; ``csv_path`` is deleted when it ends.
+    def launch(self, job: BulkJob, ctx: ServiceContext, csv_path: Path, skip_invalid: bool) -> None:
+        """Hand the job to the worker; ``csv_path`` is deleted when the job ends.
 
         Call it after the request that made the job has committed (a background task),
         so the job never races the request for its rows.
         """
-        thread = threading.Thread(
-            target=self._run,
-            args=(job, ctx, csv_path, skip_invalid),
-            name=f"bulk-{job.id}",
-            daemon=True,
-        )
-        thread.start()
-        return thread
+        if self._runner is None:
+            raise ConfigurationError(
+                "this app has no worker for bulk jobs: build it with credstack.app.create_app"
+            )
+        self._runner(job, ctx, csv_path, skip_invalid)
 
     def get(self, job_id: str) -> BulkJob | None:
         """The job from memory, else from the table (another process's, or before a restart)."""
@@ -114,52 +131,74 @@ class BulkJobs:
         session = self._sessions()
         try:
             record = session.get(BulkJobRecord, job_id)
-            return None if record is None else _from_record(record, datetime.now(UTC))
+            return None if record is None else job_from_record(record, datetime.now(UTC))
         finally:
             session.close()
 
-    def _run(self, job: BulkJob, ctx: ServiceContext, path: Path, skip_invalid: bool) -> None:
-        session = self._sessions()
-        record = BulkJobRecord(
-            id=job.id, organization_id=job.organization_id, achievement_id=job.achievement_id,
-            state="running", rows_done=0, rows_total=0, issued=0, skipped=0, invalid=0,
-            errors=[], created_at=ctx.now(), updated_at=ctx.now(),
-        )  # fmt: skip
-
-        def progress(done: int, total: int) -> None:
-            job.rows_done, job.rows_total = done, total
-            record.rows_done, record.rows_total, record.updated_at = done, total, ctx.now()
-            session.commit()
-
-        try:
-            session.add(record)
-            session.commit()
-            job.state = "running"
-            summary = issue_csv(
-                session, ctx, job.achievement_id, path, skip_invalid=skip_invalid,
-                progress=progress, checkpoint=session.commit, workers=1,
-            )  # fmt: skip
-            job.issued, job.skipped, job.invalid = summary.issued, summary.skipped, summary.invalid
-            job.errors = [
-                {"line": p.line, "column": p.column, "message": p.message} for p in summary.problems
-            ]
-            job.state = "done"
-        except CredstackError as exc:
-            job.state, job.error = "failed", exc.message
-        except Exception as exc:  # a job thread must always end in a readable state
-            job.state, job.error = "failed", f"the job stopped unexpectedly: {exc}"
-        finally:
-            try:
-                session.rollback()  # whatever the failure left half-done
-                _save_final(session, ctx, job)
-            finally:
-                session.close()
-                path.unlink(missing_ok=True)
-                job.finished.set()
+    def job_for(self, session: Session, principal: Principal, job_id: str) -> BulkJob:
+        """The job, once ``principal`` may view its organisation (others' jobs: 404)."""
+        missing = NotFoundError(
+            f"no job with id {job_id!r} (jobs are kept in memory until the server restarts)"
+        )
+        job = self.get(job_id)
+        if job is None:
+            raise missing
+        authz.require_on(session, principal, job.organization_id, Action.VIEW, missing)
+        return job
 
 
-def _save_final(session: Session, ctx: ServiceContext, job: BulkJob) -> None:
-    """Write the job's end state to its row (best effort: memory already has it)."""
+def record_start(session: Session, ctx: ServiceContext, job: BulkJob) -> BulkJobRecord:
+    """Add the job's row, state ``running`` (the worker commits it before any award)."""
+    record = BulkJobRecord(
+        id=job.id, organization_id=job.organization_id, achievement_id=job.achievement_id,
+        state="running", rows_done=0, rows_total=0, issued=0, skipped=0, invalid=0,
+        errors=[], created_at=ctx.now(), updated_at=ctx.now(),
+    )  # fmt: skip
+    session.add(record)
+    job.state = "running"
+    return record
+
+
+def record_progress(
+    record: BulkJobRecord, ctx: ServiceContext, job: BulkJob, done: int, total: int
+) -> None:
+    """Rows done so far, in memory and in the row (committed with the batch)."""
+    job.rows_done, job.rows_total = done, total
+    record.rows_done, record.rows_total, record.updated_at = done, total, ctx.now()
+
+
+def run_job(
+    session: Session,
+    ctx: ServiceContext,
+    job: BulkJob,
+    path: Path,
+    skip_invalid: bool,
+    *,
+    progress: Callable[[int, int], None],
+    checkpoint: Callable[[], None],
+) -> None:
+    """Issue the file as the job's principal; the job ends ``done`` with its counts.
+
+    ``checkpoint`` is the worker's commit after every batch; errors propagate to it.
+    """
+    summary = issue_csv(
+        session, ctx, job.achievement_id, path, principal=job.principal,
+        skip_invalid=skip_invalid, progress=progress, checkpoint=checkpoint, workers=1,
+    )  # fmt: skip
+    job.issued, job.skipped, job.invalid = summary.issued, summary.skipped, summary.invalid
+    job.errors = [
+        {"line": p.line, "column": p.column, "message": p.message} for p in summary.problems
+    ]
+    job.state = "done"
+
+
+def fail(job: BulkJob, message: str) -> None:
+    """End the job ``failed``, saying why (a job must always end in a readable state)."""
+    job.state, job.error = "failed", message
+
+
+def record_end(session: Session, ctx: ServiceContext, job: BulkJob) -> None:
+    """Write the job's end state to its row, if the row exists (memory already has it)."""
     record = session.get(BulkJobRecord, job.id)
     if record is None:
         return
@@ -167,10 +206,10 @@ def _save_final(session: Session, ctx: ServiceContext, job: BulkJob) -> None:
     record.rows_done, record.rows_total = job.rows_done, job.rows_total
     record.issued, record.skipped, record.invalid = job.issued, job.skipped, job.invalid
     record.updated_at = ctx.now()
-    session.commit()
 
 
-def _from_record(record: BulkJobRecord, now: datetime) -> BulkJob:
+def job_from_record(record: BulkJobRecord, now: datetime) -> BulkJob:
+    """The job a row describes; ``interrupted`` if it says running but stopped moving."""
     job = BulkJob(
         record.id, record.organization_id, record.achievement_id, state=record.state,
         rows_done=record.rows_done, rows_total=record.rows_total, issued=record.issued,

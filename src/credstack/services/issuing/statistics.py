@@ -7,7 +7,7 @@ issuer thinks of "Data Literacy" as one thing across its versions:
 - claimed: awards whose learner opened the claim link and accepted (``claimed_at``);
 - shared: awards whose public page is on and that are neither revoked nor declined;
 - verified: ``credential.verified`` audit events with a passing result, recorded for the
-  lineage's awards by the verify page and API (``services.learners.sharing.record_verification``)
+  lineage's awards by the verify page and API (``services.verification.local.record_verification``)
   when they check one of our own credentials; failed checks are not counted.
 """
 

@@ -3,8 +3,8 @@
 The public page, the wallet and the PDF certificate all show the same facts, read from the
 credential *as signed* (never from the editable achievement), so what a person sees is
 what a verifier checks. The issuer row adds only what the credential cannot carry (the
-LinkedIn organisation id). :func:`local_registry` lets a live verification use this
-deployment's own status lists without a network round trip to itself.
+LinkedIn organisation id). The live verdict comes from ``services.verification.local``,
+which verifies against this deployment's own status lists without a round trip to itself.
 """
 
 from __future__ import annotations
@@ -17,19 +17,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import segno
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from credstack.core.eu_elements import LEARNING_OUTCOME
 from credstack.core.jsonld_values import as_list
-from credstack.core.report import VerificationReport
 from credstack.core.timestamps import parse_datetime
-from credstack.core.verify import verify
-from credstack.services import audit
 from credstack.services.context import ServiceContext
-from credstack.services.issuers.profiles import did_document
-from credstack.services.revocation.status_lists import status_list_document
-from credstack.services.verification.verify import LocalRegistry, VerificationRequest, options_for
 from credstack.store.models import Award, AwardState, Organization
 
 LINKEDIN_ADD_URL = "https://www.linkedin.com/profile/add"
@@ -181,84 +174,6 @@ def qr_png(url: str, *, scale: int = 8) -> bytes:
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="png", scale=scale, border=2)
     return buffer.getvalue()
-
-
-def local_registry(session: Session, ctx: ServiceContext) -> LocalRegistry:
-    """What this deployment serves itself: its status lists and issuers' DID documents.
-
-    Read straight from the database so that a page verifying one of our credentials needs
-    no HTTP round trip to itself; any other URL answers None and is fetched as usual.
-    Every issuer registered here is trusted.
-    """
-    status_prefix = ctx.url("/status/")
-    issuer_prefix = ctx.url("/issuers/")
-    issuers = session.scalars(select(Organization)).all()
-    by_slug = {org.slug: org for org in issuers}
-
-    def status_list(url: str) -> dict[str, Any] | None:
-        if not url.startswith(status_prefix):
-            return None
-        document = status_list_document(session, ctx, url.removeprefix(status_prefix))
-        parsed: dict[str, Any] = json.loads(document.text)
-        return parsed
-
-    def document(url: str) -> bytes | None:
-        if not (url.startswith(issuer_prefix) and url.endswith("/did.json")):
-            return None
-        org = by_slug.get(url.removeprefix(issuer_prefix).removesuffix("/did.json"))
-        if org is None or org.did is None:
-            return None
-        return json.dumps(did_document(session, org)).encode("utf-8")
-
-    return LocalRegistry(
-        trusted_issuers=frozenset(org.did for org in issuers if org.did),
-        status_list=status_list,
-        document=document,
-    )
-
-
-def live_verification(session: Session, ctx: ServiceContext, award: Award) -> VerificationReport:
-    """Verify the stored credential now, as a stranger would, with our own registry.
-
-    The award's status list is (re)published before the clock is read, so a list signed
-    during this very check can never look "not yet valid".
-    """
-    if award.status_list_id is not None:
-        status_list_document(session, ctx, award.status_list_id)
-    request = VerificationRequest(inputs=[], registry=local_registry(session, ctx))
-    return verify(
-        award.credential.encode("utf-8"),
-        input_name=ctx.url(f"/credentials/{award.id}"),
-        options=options_for(request, now=ctx.now()),
-    )
-
-
-def record_verification(
-    session: Session, ctx: ServiceContext, report: VerificationReport, *, via: str
-) -> Award | None:
-    """Log ``credential.verified`` when the verified credential is one of ours.
-
-    This feeds the issuer dashboard's "verified" count; credentials of other issuers
-    leave no trace. ``via`` says where the check ran (``web``, ``api``).
-    """
-    credential_id = report.credential.get("id") if report.credential else None
-    prefix = ctx.url("/credentials/")
-    if not isinstance(credential_id, str) or not credential_id.startswith(prefix):
-        return None
-    award = session.get(Award, credential_id.removeprefix(prefix))
-    if award is None:
-        return None
-    audit.record(
-        session,
-        ctx,
-        "credential.verified",
-        subject_type="award",
-        subject_id=award.id,
-        organization_id=award.organization_id,
-        data={"verified": report.verified, "via": via, "format": report.format},
-    )
-    session.flush()
-    return award
 
 
 def award_facts(session: Session, ctx: ServiceContext, award: Award) -> CredentialFacts:

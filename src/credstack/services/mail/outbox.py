@@ -1,4 +1,4 @@
-"""E-mail: queue messages with the work that causes them, deliver them later.
+"""E-mail: queue the messages other services write, with the work that causes them; deliver later.
 
 Queuing writes an :class:`OutboxEmail` row in the caller's transaction, so an award
 and its claim e-mail commit (or roll back) together and a down mail server never loses
@@ -26,16 +26,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from credstack.core.email_address import address_problem
 from credstack.core.errors import ConfigurationError
 from credstack.services.context import ServiceContext
-from credstack.services.learners.claims import ClaimLink, hash_token, mint_claim_link
 from credstack.services.mail.smtp_url import SmtpSettings, parse_smtp_url
-from credstack.store.models import Achievement, Award, Organization, OutboxEmail
+from credstack.store.models import OutboxEmail
 
 #: UTF-8 bodies as quoted-printable: 7-bit safe for any server, still readable in a .eml
 _UTF8_QP = Charset("utf-8")
@@ -57,101 +55,53 @@ class DeliveryReport:
     over_smtp: bool
 
 
-def queue_claim_email(session: Session, ctx: ServiceContext, award: Award) -> ClaimLink:
-    """Give ``award`` a fresh claim link and queue the e-mail that carries it.
+@dataclass(frozen=True)
+class Link:
+    """A URL on a line of its own: as is in the text part, a link in the HTML part."""
 
-    Called after each award (and by ``resend_claim``): the achievement, the issuer, the
-    personal claim link with its expiry and the public credential URL, in plain text and
-    in escaped HTML.
+    url: str
+
+
+#: one paragraph of a message: plain text (escaped for HTML) or a link
+Block = str | Link
+
+
+@dataclass(frozen=True)
+class MailMessage:
+    """An e-mail to queue, as its author wrote it: who to, the subject, its paragraphs.
+
+    The services that have something to say (claims, corrections) write the words; this
+    module only turns them into the stored text and HTML parts, queues and delivers them.
     """
-    achievement_name, issuer_name = _names(session, award)
-    link = mint_claim_link(ctx, award.id)
-    # Plain attribute changes, no flush: the caller's flush batches them (fast in a loop).
-    award.claim_token_hash = hash_token(link.token)
-    award.claim_expires_at = link.expires_at
-    fields = _claim_email(ctx, award, link, achievement_name, issuer_name)
-    session.add(OutboxEmail(**fields, created_at=ctx.now()))
-    return link
+
+    to_address: str
+    subject: str
+    blocks: Sequence[Block]
+    award_id: str | None = None
+
+    def columns(self, ctx: ServiceContext) -> dict[str, Any]:
+        """The :class:`OutboxEmail` columns of this message, queued now."""
+        return {
+            "to_address": self.to_address,
+            "subject": self.subject,
+            "text_body": "\n\n".join(_text(block) for block in self.blocks) + "\n",
+            "html_body": _html([_html_block(block) for block in self.blocks]),
+            "award_id": self.award_id,
+            "created_at": ctx.now(),
+        }
 
 
-def _names(session: Session, award: Award) -> tuple[str, str]:
-    """(achievement name, issuer name); ``session.get`` answers repeats from the identity map."""
-    achievement = session.get(Achievement, award.achievement_id)
-    issuer = session.get(Organization, award.organization_id)
-    return (
-        achievement.name if achievement is not None else "a credential",
-        issuer.name if issuer is not None else "Your issuer",
-    )
+def queue(session: Session, ctx: ServiceContext, message: MailMessage) -> OutboxEmail:
+    """Queue one message in the caller's transaction (added, not flushed: fast in a loop)."""
+    email = OutboxEmail(**message.columns(ctx))
+    session.add(email)
+    return email
 
 
-def queue_claim_emails(
-    session: Session, ctx: ServiceContext, awards: Sequence[Award]
-) -> list[ClaimLink]:
-    """:func:`queue_claim_email` for a whole batch in two statements (bulk issuing).
-
-    The awards' token hashes are set with one bulk UPDATE and the e-mails inserted with
-    one bulk INSERT; the award objects in the session see the new values too.
-    """
-    if not awards:
-        return []
-    names: dict[tuple[str, str], tuple[str, str]] = {}
-    links: list[ClaimLink] = []
-    updates: list[dict[str, Any]] = []
-    emails: list[dict[str, Any]] = []
-    now = ctx.now()
-    for award in awards:
-        key = (award.achievement_id, award.organization_id)
-        if key not in names:
-            names[key] = _names(session, award)
-        link = mint_claim_link(ctx, award.id)
-        links.append(link)
-        updates.append(
-            {
-                "id": award.id,
-                "claim_token_hash": hash_token(link.token),
-                "claim_expires_at": link.expires_at,
-            }
-        )
-        emails.append(_claim_email(ctx, award, link, *names[key]) | {"created_at": now})
-    session.execute(update(Award), updates)
-    for award, values in zip(awards, updates, strict=True):
-        set_committed_value(award, "claim_token_hash", values["claim_token_hash"])
-        set_committed_value(award, "claim_expires_at", values["claim_expires_at"])
-    session.execute(insert(OutboxEmail), emails)
-    return links
-
-
-def _claim_email(
-    ctx: ServiceContext, award: Award, link: ClaimLink, achievement_name: str, issuer_name: str
-) -> dict[str, Any]:
-    """The outbox columns of one claim e-mail (text and escaped HTML)."""
-    credential_url = ctx.url(f"/credentials/{award.id}")
-    expiry = f"{link.expires_at:%d %B %Y, %H:%M} UTC"
-    paragraphs = [
-        f"Hello {award.recipient_name},",
-        f"{issuer_name} has awarded you \N{LEFT DOUBLE QUOTATION MARK}{achievement_name}"
-        "\N{RIGHT DOUBLE QUOTATION MARK}.",
-        f"Claim it with your personal link (it works until {expiry}):",
-    ]
-    closing = "Anyone can check the credential at its public address:"
-    after = f"If the claim link has expired, ask {issuer_name} to send a new one."
-    text_body = "\n\n".join([*paragraphs, link.url, closing, credential_url, after]) + "\n"
-    html_body = _html(
-        [
-            *(_p(text) for text in paragraphs),
-            _p_link(link.url),
-            _p(closing),
-            _p_link(credential_url),
-            _p(after),
-        ]
-    )
-    return {
-        "to_address": award.recipient_email,
-        "subject": f"Your credential from {issuer_name}: {achievement_name}",
-        "text_body": text_body,
-        "html_body": html_body,
-        "award_id": award.id,
-    }
+def queue_many(session: Session, ctx: ServiceContext, messages: Sequence[MailMessage]) -> None:
+    """Queue a whole batch with one INSERT (bulk issuing's claim e-mails)."""
+    if messages:
+        session.execute(insert(OutboxEmail), [message.columns(ctx) for message in messages])
 
 
 def queue_notice(
@@ -168,18 +118,18 @@ def queue_notice(
 
     ``paragraphs`` are plain text (escaped for the HTML part); ``link`` follows them.
     """
-    text_parts = [*paragraphs, *([link] if link else [])]
-    email = OutboxEmail(
-        to_address=to_address,
-        subject=subject,
-        text_body="\n\n".join(text_parts) + "\n",
-        html_body=_html([*(_p(text) for text in paragraphs), *([_p_link(link)] if link else [])]),
-        award_id=award_id,
-        created_at=ctx.now(),
-    )
-    session.add(email)
+    blocks: list[Block] = [*paragraphs, *([Link(link)] if link else [])]
+    email = queue(session, ctx, MailMessage(to_address, subject, blocks, award_id))
     session.flush()
     return email
+
+
+def _text(block: Block) -> str:
+    return block.url if isinstance(block, Link) else block
+
+
+def _html_block(block: Block) -> str:
+    return _p_link(block.url) if isinstance(block, Link) else _p(block)
 
 
 def _p(text: str) -> str:

@@ -8,20 +8,33 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from alembic.util import CommandError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from credstack.core.errors import ConfigurationError
 from credstack.settings import Settings
-from credstack.store.engine import create_database_engine, redact_url, sqlite_path
+from credstack.store.engine import (
+    SQLITE_BUSY_TIMEOUT_MS,
+    create_database_engine,
+    redact_url,
+    sqlite_path,
+)
 from credstack.store.migrate import current_revision, head_revision, upgrade_to_head
+from credstack.store.write_errors import cannot_write_reason
 
 #: bytes of randomness in a generated master secret (256 bits, stored base64url)
 _SECRET_BYTES = 32
+#: below this much free space on a SQLite database's disk, ``/healthz`` reports it unwritable
+MIN_FREE_DISK_BYTES = 16 * 1024 * 1024
+#: how long the write probe waits for another SQLite writer (milliseconds)
+_PROBE_WAIT_MS = 250
+#: the write probe: rewrites the revision row with itself, then rolls back
+_PROBE = text("UPDATE alembic_version SET version_num = version_num")
 
 
 @dataclass(frozen=True)
@@ -37,7 +50,7 @@ class MigrationResult:
 
 @dataclass(frozen=True)
 class DatabaseHealth:
-    """The state ``/healthz`` reports: ``state`` is ok, uninitialised, outdated or unreachable."""
+    """The state ``/healthz`` reports: ok, uninitialised, outdated, unreachable or unwritable."""
 
     state: str
     revision: str | None
@@ -118,8 +131,13 @@ def upgrade_database(settings: Settings, engine: Engine | None = None) -> Migrat
     )
 
 
-def check_database(engine: Engine) -> DatabaseHealth:
-    """Is the database reachable and at the schema this code expects?"""
+def check_database(engine: Engine, *, probe_write: bool = False) -> DatabaseHealth:
+    """Is the database reachable and at the schema this code expects?
+
+    ``probe_write`` (``/healthz``) also asks whether it takes writes: a database that
+    answers reads while every write fails (read-only file or mount, full disk, a
+    PostgreSQL standby) is not able to serve either, see :func:`write_problem`.
+    """
     expected = head_revision()
     try:
         with engine.connect() as connection:
@@ -136,4 +154,43 @@ def check_database(engine: Engine) -> DatabaseHealth:
             expected,
             f"at {revision}, expected {expected}: run 'credstack init'",
         )
+    problem = write_problem(engine) if probe_write else None
+    if problem is not None:
+        return DatabaseHealth("unwritable", revision, expected, problem)
     return DatabaseHealth("ok", revision, expected, "reachable and up to date")
+
+
+def write_problem(engine: Engine) -> str | None:
+    """Why the database cannot take a write now, or None when it can.
+
+    A no-op UPDATE of the schema revision row in a transaction that is rolled back: it
+    needs the same write access as any real write (SQLite's write lock and a writable
+    file, PostgreSQL's read-write transaction) and changes nothing. On SQLite the probe
+    waits at most :data:`_PROBE_WAIT_MS` for another writer (busy is not broken), and the
+    free space of the file's disk is checked too: with WAL, a rolled-back write never
+    touches the disk, so a full disk would otherwise go unnoticed until a commit.
+    """
+    path = sqlite_path(str(engine.url))
+    if path is not None:
+        free = shutil.disk_usage(path.parent).free
+        if free < MIN_FREE_DISK_BYTES:
+            return f"the disk holding {path} has only {free:,} bytes free"
+    try:
+        with engine.connect() as connection:
+            try:
+                if path is not None:
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={_PROBE_WAIT_MS}")
+                connection.execute(_PROBE)
+            finally:
+                connection.rollback()
+                if path is not None:
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+                    connection.rollback()
+    except DBAPIError as exc:
+        reason = cannot_write_reason(exc)
+        if reason is not None:
+            return reason
+        if path is not None and "locked" in str(exc.orig):
+            return None  # another writer holds the lock: busy, but writable
+        raise
+    return None

@@ -29,7 +29,9 @@ from credstack.services.accounts import users as accounts
 from credstack.services.accounts.users import Principal
 from credstack.services.achievements import lifecycle as achievements
 from credstack.services.context import ServiceContext
+from credstack.services.issuers import trust
 from credstack.services.issuing.awards import issue_batch, prepare_issuance
+from credstack.services.issuing.listing import get_award
 from credstack.services.operations.demo_catalogue import ISSUERS, LEARNERS, REVOKED
 from credstack.services.revocation import revoke as revocation
 from credstack.store.models import Award, AwardState, Learner, LearnerEmail, Organization, User
@@ -100,8 +102,9 @@ def seed_demo(session: Session, ctx: ServiceContext) -> DemoAccounts:
         session, ctx, email=admin.email, name=admin.name, password=admin.password
     )
     by_name: dict[str, str] = {}
+    operator = Principal.operator()  # seeding is the operator's act (``credstack serve --demo``)
     for demo_issuer in ISSUERS:
-        authz.create_organization(
+        organization = authz.create_organization(
             session,
             ctx,
             Principal(user_id=admin_user.id),
@@ -115,6 +118,7 @@ def seed_demo(session: Session, ctx: ServiceContext) -> DemoAccounts:
             linkedin_organization_id=demo_issuer.linkedin_organization_id,
             slug=demo_issuer.slug,
         )
+        trust.verify_issuer(session, ctx, organization)  # the operator seeds the demo
         for definition in demo_issuer.definitions:
             created = achievements.create_achievement(
                 session,
@@ -124,13 +128,14 @@ def seed_demo(session: Session, ctx: ServiceContext) -> DemoAccounts:
                 # drawn instantly; a PNG badge is pure-Python pixel work (~1 s each), and
                 # /healthz must answer within 20 s of the first start
                 default_image_format="svg",
+                principal=operator,
             )
-            achievements.publish(session, ctx, created.id)
+            achievements.publish(session, ctx, created.id, principal=operator)
             by_name[created.name] = created.id
     award_ids = _issue_awards(session, ctx, by_name)
     revoked_email, revoked_name, reason = REVOKED
     revoked_id = award_ids[(revoked_email, revoked_name)]
-    revocation.revoke(session, ctx, revoked_id, reason)
+    revocation.revoke(session, ctx, revoked_id, reason, principal=operator)
     _accept_all(session, ctx, [a for a in award_ids.values() if a != revoked_id])
     learner = _with_password(ctx, DemoAccount("learner", LEARNERS[0].name, LEARNERS[0].email, ""))
     learner_user = accounts.sign_up(
@@ -189,7 +194,7 @@ def _link_learner(session: Session, user: User) -> None:
 def _accept_all(session: Session, ctx: ServiceContext, award_ids: list[str]) -> None:
     """The learners have accepted these awards and show them on public pages."""
     for award_id in award_ids:
-        award = revocation.get_award(session, award_id)
+        award = get_award(session, award_id)
         if award.state is AwardState.ISSUED:
             award.state = AwardState.ACCEPTED
             award.claimed_at = ctx.now()

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from credstack.core.award_request import AwardInput, require_award
 from credstack.core.errors import ConflictError, NotFoundError, ValidationError
 from credstack.services import audit
+from credstack.services.accounts.authz import Action
+from credstack.services.accounts.users import Principal
 from credstack.services.achievements.lifecycle import current_published
 from credstack.services.context import ServiceContext
 from credstack.services.issuers.keys import Signer
@@ -30,26 +32,15 @@ from credstack.services.issuing.awards import (
     prepare_issuance,
     sign_sequentially,
 )
+from credstack.services.issuing.listing import award_for, get_award
 from credstack.services.mail.outbox import queue_notice
-from credstack.services.revocation.status_lists import bump_revision
+from credstack.services.status.lists import bump_revision
 from credstack.store.models import Achievement, AchievementState, Award, AwardState, Learner
 
 #: the revocation reason of an award replaced by a correction
 CORRECTED_REASON = "corrected"
 #: longest revocation reason kept (it is shown to verifiers and in the audit log)
 MAX_REASON_LENGTH = 500
-
-
-def get_award(session: Session, award_id: str, *, for_update: bool = False) -> Award:
-    """The award, or a ``NotFoundError`` saying where ids come from.
-
-    ``for_update`` locks the row (PostgreSQL) so two revocations of one award cannot
-    both succeed; SQLite serialises writers anyway.
-    """
-    award = session.get(Award, award_id, with_for_update=for_update or None)
-    if award is None:
-        raise NotFoundError(f"no award with id {award_id!r} (see 'credstack award list')")
-    return award
 
 
 def _checked_reason(reason: str) -> str:
@@ -78,10 +69,24 @@ def _mark_revoked(session: Session, ctx: ServiceContext, award: Award, reason: s
     )
 
 
-def revoke(session: Session, ctx: ServiceContext, award_id: str, reason: str) -> Award:
-    """Revoke one award; ``ConflictError`` when it already is (with when and why)."""
+def revoke(
+    session: Session,
+    ctx: ServiceContext,
+    award_id: str,
+    reason: str,
+    *,
+    principal: Principal | None = None,
+) -> Award:
+    """Revoke one award; ``ConflictError`` when it already is (with when and why).
+
+    ``principal`` needs the ``revoke`` action in the award's organisation (``None``: a
+    caller that checked already, see ``services.accounts.authz``).
+    """
     cleaned = _checked_reason(reason)
-    award = get_award(session, award_id, for_update=True)
+    if principal is None:
+        award = get_award(session, award_id, for_update=True)
+    else:
+        award = award_for(session, principal, award_id, Action.REVOKE, for_update=True)
     if award.state is AwardState.REVOKED:
         when = award.revoked_at.isoformat() if award.revoked_at else "earlier"
         raise ConflictError(
@@ -101,7 +106,8 @@ def revoke_many(
 
     Unknown ids are refused before anything changes; awards already revoked are left as
     they are (their first reason stands). Each touched list is bumped once. Returns the
-    awards this call revoked.
+    awards this call revoked. No permission check: its callers (a key compromise, the
+    demo seed) act as the operator or check first.
     """
     cleaned = _checked_reason(reason)
     wanted = list(dict.fromkeys(award_ids))
@@ -131,8 +137,11 @@ def correct(
     *,
     name: str | None = None,
     email: str | None = None,
+    principal: Principal,
 ) -> Award:
     """Replace an award whose recipient details were wrong; returns the NEW award.
+
+    ``principal`` needs both ``revoke`` and ``award`` in the award's organisation.
 
     The old credential is revoked with the reason ``corrected`` (it stays verifiable as
     revoked); a new one is issued through the normal issuing service with the corrected
@@ -144,7 +153,8 @@ def correct(
     award instead of issuing the misspelt one again. The learner is told by e-mail (at
     the corrected address), through the outbox of ``services.mail.outbox``.
     """
-    old = get_award(session, award_id, for_update=True)
+    old = award_for(session, principal, award_id, Action.REVOKE, for_update=True)
+    award_for(session, principal, award_id, Action.AWARD)
     if old.state is AwardState.REVOKED:
         raise ConflictError(
             f"award {award_id} is revoked ({old.revocation_reason}); only a valid award "

@@ -8,7 +8,6 @@ lists and DID documents it serves itself) comes in through :class:`LocalRegistry
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,9 +17,12 @@ from typing import Any, BinaryIO
 from credstack.core.errors import CredstackError, InputError
 from credstack.core.fetching import Fetcher, FetchPolicy, MappedFetcher
 from credstack.core.inputs import MAX_INPUT_BYTES
+from credstack.core.issuer_trust import IssuerLookup, nobody_vouches
+from credstack.core.json_input import load_json
 from credstack.core.report import VerificationReport
 from credstack.core.timestamps import parse_datetime
 from credstack.core.verify import VerifyOptions, unreadable, verify
+from credstack.core.verify_budget import VerifyBudget
 
 #: Largest documents map accepted (it lists URLs and file names, nothing more).
 _MAX_MAP_BYTES = 1024 * 1024
@@ -30,7 +32,7 @@ _MAX_MAP_BYTES = 1024 * 1024
 class LocalRegistry:
     """What this deployment knows first-hand: its issuers, status lists and DID documents."""
 
-    trusted_issuers: frozenset[str] = frozenset()
+    trusted_issuers: IssuerLookup = nobody_vouches
     status_list: Callable[[str], dict[str, Any] | None] | None = None
     document: Callable[[str], bytes | None] | None = None
 
@@ -46,6 +48,7 @@ class VerificationRequest:
     allow_http_loopback: bool = False
     stdin: BinaryIO | None = None
     registry: LocalRegistry = field(default_factory=LocalRegistry)
+    budget: VerifyBudget = field(default_factory=VerifyBudget)
 
 
 def parse_now(text: str | None) -> datetime:
@@ -59,35 +62,47 @@ def parse_now(text: str | None) -> datetime:
 
 
 def load_documents_map(path: Path) -> dict[str, bytes]:
-    """Read a ``--documents`` map: ``{"<url>": "<file relative to the map>"}``."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the documents map {path}: {exc.strerror}") from exc
-    if len(raw) > _MAX_MAP_BYTES:
+    """Read a ``--documents`` map: ``{"<url>": "<file relative to the map>"}``.
+
+    The map and every file it names are read with a cap (1 MB for the map, the largest
+    input the verifier reads for each file), so naming ``/dev/zero`` or a huge file is
+    an error, not an attempt to read it all.
+    """
+    raw = _read_capped(path, _MAX_MAP_BYTES, f"cannot read the documents map {path}")
+    if raw is None:
         raise InputError(f"the documents map {path} is larger than 1 MB")
-    try:
-        mapping = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"the documents map {path} is not JSON: {exc}") from exc
+    mapping = load_json(raw, what=f"the documents map {path}")
     if not isinstance(mapping, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
     ):
         raise InputError(f"the documents map {path} must be a JSON object of URL to file name")
     documents: dict[str, bytes] = {}
     for url, name in mapping.items():
+        named = f"the documents map names {name} for {url}, which"
         target = (path.parent / name).resolve()
-        try:
-            documents[url] = target.read_bytes()
-        except OSError as exc:
+        body = _read_capped(target, MAX_INPUT_BYTES, f"{named} cannot be read")
+        if body is None:
             raise InputError(
-                f"the documents map names {name} for {url}, which cannot be read: {exc.strerror}"
-            ) from exc
+                f"{named} is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB, "
+                "the most the verifier reads from one document"
+            )
+        documents[url] = body
     return documents
+
+
+def _read_capped(path: Path, limit: int, cannot: str) -> bytes | None:
+    """At most ``limit`` bytes of ``path``; None when it holds more (``cannot`` on OSError)."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise InputError(f"{cannot}: {exc.strerror}") from exc
+    return data if len(data) <= limit else None
 
 
 def build_fetcher(request: VerificationRequest, *, max_bytes: int | None = None) -> Fetcher:
     """The network fetcher under the production rules, behind the documents map if any."""
+    # imported here, not to break a cycle: httpx loads only when a network fetch is built
     from credstack.services.verification.fetcher import HttpFetcher
 
     policy = FetchPolicy(allow_http_loopback=request.allow_http_loopback)
@@ -138,14 +153,6 @@ def verify_inputs(request: VerificationRequest) -> Iterator[VerificationReport]:
         yield verify(data, input_name=item, options=options)
 
 
-def verify_bytes(
-    data: bytes, *, input_name: str, request: VerificationRequest
-) -> VerificationReport:
-    """Verify one credential already in memory (an upload, a request body)."""
-    now = parse_now(request.now)
-    return verify(data, input_name=input_name, options=options_for(request, now=now))
-
-
 def options_for(
     request: VerificationRequest, *, now: datetime, fetch: Fetcher | None = None
 ) -> VerifyOptions:
@@ -157,4 +164,5 @@ def options_for(
         trusted_issuers=registry.trusted_issuers,
         local_status=registry.status_list,
         local_documents=registry.document,
+        budget=request.budget,
     )

@@ -8,6 +8,7 @@ from credstack.store.models.keys import KeyAlgorithm, KeyState, SigningKey
 from credstack.store.models.learners import Learner, LearnerEmail
 from credstack.store.models.organizations import Organization, OrganizationType
 from credstack.store.models.outbox import OutboxEmail
+from credstack.store.models.registries import IssuerRegistry, RegistryIssuer
 from credstack.store.models.skills import (
     AchievementSkill,
     Framework,
@@ -35,6 +36,7 @@ __all__ = [
     "BulkJobRecord",
     "Event",
     "Framework",
+    "IssuerRegistry",
     "KeyAlgorithm",
     "KeyState",
     "Learner",
@@ -45,6 +47,7 @@ __all__ = [
     "Organization",
     "OrganizationType",
     "OutboxEmail",
+    "RegistryIssuer",
     "Role",
     "SigningKey",
     "Skill",

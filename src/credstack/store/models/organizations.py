@@ -28,7 +28,11 @@ class OrganizationType(enum.StrEnum):
 
 
 class Organization(Base):
-    """An issuer profile with its DID; ``slug`` appears in public URLs and did:web ids."""
+    """An issuer profile with its DID; ``slug`` appears in public URLs and did:web ids.
+
+    The trust columns say who vouched for the issuer (``services.issuers.trust``): signing
+    up makes an organisation, not a verified one.
+    """
 
     __tablename__ = "organizations"
 
@@ -48,6 +52,15 @@ class Organization(Base):
     #: the issuer's current DID (did:web is stable; a rotated did:key gives a new one)
     did: Mapped[str | None] = mapped_column(String(512))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    #: when the operator vouched for this issuer (``issuer create`` or ``issuer verify``)
+    operator_verified_at: Mapped[datetime | None]
+    #: the website origin the issuer proved it controls (DIF domain linkage), and until when
+    domain_origin: Mapped[str | None] = mapped_column(String(2048))
+    domain_linked_at: Mapped[datetime | None]
+    domain_linked_until: Mapped[datetime | None]
+    #: why the issuer is held for the operator's review (a lookalike of a verified issuer,
+    #: or unverified by the operator); while set, only ``issuer verify`` can verify it
+    flagged_reason: Mapped[str | None] = mapped_column(Text)
 
     members: Mapped[list[Member]] = relationship(back_populates="organization", lazy="raise")
     signing_keys: Mapped[list[SigningKey]] = relationship(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from credstack.store.base import Base, new_uuid, utc_now
@@ -20,6 +20,9 @@ class ApiToken(Base):
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
     user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: made by the operator (``credstack token create``): an organisation token with no
+    #: person behind it. A person's token whose maker was deleted (user_id NULL) is dead.
+    made_by_operator: Mapped[bool] = mapped_column(default=False, server_default=false())
     name: Mapped[str] = mapped_column(String(200))
     token_hash: Mapped[str] = mapped_column(String(128), unique=True)
     scopes: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -121,12 +121,13 @@ async def _save(
         if existing is None:
             saved = achievements.create_achievement(
                 db, member.ctx, issuer_slug=organization.slug, definition=definition,
-                image=image, image_mime=mime,
+                image=image, image_mime=mime, principal=member.principal,
             )  # fmt: skip
         else:
             saved = achievements.update(
-                db, member.ctx, existing.id, definition, image=image, image_mime=mime
-            )
+                db, member.ctx, existing.id, definition, image=image, image_mime=mime,
+                principal=member.principal,
+            )  # fmt: skip
     except (ValidationError, InputError, ConflictError) as exc:
         problems = exc.problems if isinstance(exc, ValidationError) else [exc.message]
         return _form_page(
@@ -197,7 +198,7 @@ def publish(
     """Publish a draft; an EU micro-credential lacking elements is refused, each one named."""
     target = f"{_base(member.organization)}/{achievement.id}"
     try:
-        achievements.publish(db, member.ctx, achievement.id)
+        achievements.publish(db, member.ctx, achievement.id, principal=member.principal)
     except ValidationError as exc:
         flash(request, "Not published: " + "; ".join(exc.problems), "error")
         return redirect(target)
@@ -260,7 +261,11 @@ async def add_skills(
     base = _base(member.organization)
     try:
         saved = achievements.update(
-            db, member.ctx, achievement.id, definition_from_mapping(definition)
+            db,
+            member.ctx,
+            achievement.id,
+            definition_from_mapping(definition),
+            principal=member.principal,
         )
     except (ValidationError, ConflictError) as exc:
         flash(request, f"Skills not added: {exc.message}", "error")

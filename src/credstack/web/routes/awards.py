@@ -75,7 +75,11 @@ def _page(
     status: int = 200,
 ) -> HTMLResponse:
     listed = listing.award_page(
-        db, member.ctx, achievement_id=achievement.id, page=page, page_size=PAGE_SIZE
+        db,
+        principal=member.principal,
+        achievement_id=achievement.id,
+        page=page,
+        page_size=PAGE_SIZE,
     )
     return render(
         request,
@@ -150,6 +154,7 @@ def award_one(
             narrative=narrative or None,
             result=result or None,
             evidence=evidence or None,
+            principal=member.principal,
         )
     except (ValidationError, InputError, ConflictError) as exc:
         problems = exc.problems if isinstance(exc, ValidationError) else []
@@ -184,7 +189,11 @@ async def upload_csv(
         errors = {"file": [f"the file is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB"]}
         return _page(request, db, member, achievement, errors=errors, status=413)
     jobs = bulk_jobs(request)
-    job = jobs.create(organization_id=member.organization.id, achievement_id=achievement.id)
+    job = jobs.create(
+        organization_id=member.organization.id,
+        achievement_id=achievement.id,
+        principal=member.principal,
+    )
     background.add_task(jobs.launch, job, member.ctx, path, bool(skip_invalid))
     return redirect(f"/dashboard/{member.organization.id}/jobs/{job.id}")
 
@@ -235,7 +244,7 @@ def revoke(
     """Revoke one award with a reason (the status list and the public page say so)."""
     target = f"/dashboard/{member.organization.id}/achievements/{award.achievement_id}/awards"
     try:
-        revocation.revoke(db, member.ctx, award.id, reason)
+        revocation.revoke(db, member.ctx, award.id, reason, principal=member.principal)
     except (ValidationError, InputError, ConflictError) as exc:
         flash(request, f"Not revoked: {exc.message}", "error")
         return redirect(target)

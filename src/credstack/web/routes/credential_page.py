@@ -25,9 +25,9 @@ from credstack.services.learners.certificate_pdf import certificate_pdf
 from credstack.services.learners.sharing import (
     award_facts,
     linkedin_add_url,
-    live_verification,
     qr_svg,
 )
+from credstack.services.verification.local import live_verification
 from credstack.web.negotiation import PageRoute, prefers_html
 from credstack.web.rendering import render
 from credstack.web.sessions import OptionalUser, WebDb

@@ -6,6 +6,7 @@ the same 404 as for an id that does not exist (an outsider learns nothing).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import File, Form, Request, UploadFile
@@ -15,6 +16,7 @@ from credstack.core.countries import ISO_3166_ALPHA2
 from credstack.core.errors import ConflictError, ValidationError
 from credstack.services.accounts import authz
 from credstack.services.issuers.profiles import MAX_IMAGE_BYTES
+from credstack.services.issuers.trust import trust_of
 from credstack.services.issuing.statistics import micro_credential_stats
 from credstack.store.models import OrganizationType, User
 from credstack.web.access import MayView, SignedInPerson
@@ -131,5 +133,7 @@ def organization_dashboard(request: Request, db: WebDb, member: MayView) -> Resp
         organization=member.organization,
         role=member.role,
         can_edit=member.allows(authz.Action.EDIT_ACHIEVEMENTS),
+        can_edit_organization=member.allows(authz.Action.EDIT_ORGANIZATION),
+        trust=trust_of(member.organization, datetime.now(UTC)),
         stats=micro_credential_stats(db, member.organization.id),
     )

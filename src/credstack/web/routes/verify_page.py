@@ -13,18 +13,22 @@ from typing import Annotated
 
 from fastapi import File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from credstack.core.errors import CredstackError
+from credstack.core.errors import (
+    CredstackError,
+    InputTooLargeError,
+    VerificationBudgetError,
+    VerifierUnavailableError,
+)
 from credstack.core.inputs import MAX_INPUT_BYTES
 from credstack.core.report import VerificationReport
 from credstack.core.verify import unreadable
 from credstack.services.context import ServiceContext
-from credstack.services.learners.sharing import (
-    local_registry,
-    own_credential,
-    record_verification,
-)
-from credstack.services.verification.verify import VerificationRequest, build_fetcher, verify_bytes
+from credstack.services.learners.sharing import own_credential
+from credstack.services.verification.submissions import verify_submission
+from credstack.services.verification.verify import VerificationRequest, build_fetcher
+from credstack.store.models import User
 from credstack.web.negotiation import page_router
 from credstack.web.rendering import render
 from credstack.web.sessions import OptionalUser, WebDb, enforce_rate_limit
@@ -51,6 +55,31 @@ def _fetch(db: WebDb, ctx: ServiceContext, url: str) -> bytes:
     if own is not None:
         return own
     return build_fetcher(VerificationRequest(inputs=[]), max_bytes=MAX_INPUT_BYTES)(url)
+
+
+def _refused(
+    request: Request,
+    user: User | None,
+    values: dict[str, str],
+    error: VerificationBudgetError | VerifierUnavailableError,
+) -> Response:
+    """The form again, saying which budget the credential exceeded or that we are busy."""
+    if isinstance(error, VerifierUnavailableError):
+        status, headers = 503, {"Retry-After": str(error.retry_after)}
+    else:
+        status, headers = (413 if isinstance(error, InputTooLargeError) else 422), {}
+    response = render(
+        request,
+        "verify/page.html",
+        status_code=status,
+        user=user,
+        values=values,
+        errors={"": [f"Not verified: {error.message}."]},
+        report=None,
+        limit=LIMIT_TEXT,
+    )
+    response.headers.update(headers)
+    return response
 
 
 @router.get("/verify", response_class=HTMLResponse)
@@ -83,7 +112,7 @@ async def verify_submit(
                 raise TooLarge
         elif url.strip():
             name = url.strip()
-            data = _fetch(db, ctx, name)
+            data = await run_in_threadpool(_fetch, db, ctx, name)
         else:
             errors = {"": ["Give a credential: upload a file, paste its text, or give its URL."]}
             return render(
@@ -111,11 +140,18 @@ async def verify_submit(
     except CredstackError as exc:
         report = unreadable(url.strip(), str(exc))
     else:
-        verification = VerificationRequest(
-            inputs=[], recipient=recipient.strip() or None, registry=local_registry(db, ctx)
-        )
-        report = verify_bytes(data, input_name=name, request=verification)
-        record_verification(db, ctx, report, via="web")
+        try:
+            report = await run_in_threadpool(
+                verify_submission,
+                db,
+                ctx,
+                data,
+                input_name=name,
+                recipient=recipient.strip() or None,
+                via="web",
+            )
+        except (VerificationBudgetError, VerifierUnavailableError) as exc:
+            return _refused(request, user, values, exc)
     return render(
         request, "verify/page.html", user=user, values=values, report=report, limit=LIMIT_TEXT
     )

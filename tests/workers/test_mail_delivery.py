@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import email
 import email.policy
+import threading
 import time
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from credstack.app import create_app
 from credstack.services.context import ServiceContext
-from credstack.services.mail.delivery import MailDelivery, deliver_once
 from credstack.services.operations.database import upgrade_database
 from credstack.services.operations.demo import seed_demo
 from credstack.services.operations.demo_catalogue import LEARNERS
 from credstack.settings import load_settings
 from credstack.store.engine import create_database_engine, session_factory
 from credstack.store.models import OutboxEmail
+from credstack.workers.mail_delivery import MailDelivery, deliver_once
 
 
 def _seeded(tmp_path: Path) -> tuple[Engine, ServiceContext]:
@@ -71,3 +74,19 @@ def test_the_loop_delivers_in_the_background_and_stops(tmp_path: Path) -> None:
         loop.stop()
         engine.dispose()
     assert not loop.running
+
+
+def test_an_app_built_for_serving_delivers_mail_from_start_to_shutdown(tmp_path: Path) -> None:
+    """``credstack serve`` builds the app with ``background=True``; the loop runs with it."""
+    engine, ctx = _seeded(tmp_path)
+    settings = load_settings(home=tmp_path / "home", base_url="http://127.0.0.1:8123")
+    app = create_app(settings, engine, background=True)
+    try:
+        with TestClient(app):
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and len(_recipients(ctx.outbox_dir)) < len(LEARNERS):
+                time.sleep(0.1)
+        assert {learner.email for learner in LEARNERS} <= _recipients(ctx.outbox_dir)
+        assert not [t for t in threading.enumerate() if t.name == "credstack-mail"]
+    finally:
+        engine.dispose()

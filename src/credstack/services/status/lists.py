@@ -37,6 +37,7 @@ from credstack.core.errors import ConfigurationError, NotFoundError
 from credstack.core.keys import Ed25519KeyPair
 from credstack.core.proofs import sign_data_integrity
 from credstack.core.status_list import StatusBitstring, encode_list, status_list_credential
+from credstack.core.timestamps import parse_datetime
 from credstack.services.context import ServiceContext
 from credstack.services.issuers.keys import signer_for_did
 from credstack.store.models import (
@@ -323,16 +324,35 @@ def publish(session: Session, ctx: ServiceContext, list_id: str) -> str:
     Its ``id`` is the list URL; it is signed by the DID of the credentials it covers;
     bits are the revoked awards' indexes. The text is cached in the list row with the
     revision it reflects, so a revocation (which bumps ``revision``) shows on the very
-    next request while unchanged lists are served without signing.
+    next request while unchanged lists are served without signing. Each signed list
+    counts for ``ctx.status_list_validity`` (``validUntil``) and carries
+    ``ctx.status_list_ttl`` as ``ttl``; a cached copy past half its validity is re-signed
+    on read (and by :func:`refresh_lapsing`, which ``serve`` runs periodically).
     """
     status_list = session.get(StatusList, list_id)
     if status_list is None:
         raise NotFoundError(f"no status list {list_id!r}")
+    cached = status_list.published_credential
     if (
-        status_list.published_credential is not None
+        cached is not None
         and status_list.published_revision == status_list.revision
+        and not needs_resigning(ctx, cached)
     ):
-        return status_list.published_credential
+        return cached
+    return _sign(session, ctx, status_list)
+
+
+def needs_resigning(ctx: ServiceContext, text: str) -> bool:
+    """Whether a signed list is past half its validity (or has none: signed before lists
+    carried ``validUntil``), so that the copy served always has at least half left."""
+    valid_until = json.loads(text).get("validUntil")
+    expires = parse_datetime(valid_until, zone_required=True) if valid_until else None
+    return expires is None or expires - ctx.now() < ctx.status_list_validity / 2
+
+
+def _sign(session: Session, ctx: ServiceContext, status_list: StatusList) -> str:
+    """Sign the list as it stands now (revoked bits, validity from now) and cache it."""
+    list_id = status_list.id
     bits = StatusBitstring(status_list.size)
     for index in revoked_indexes(session, list_id):
         bits.set(index)
@@ -347,6 +367,8 @@ def publish(session: Session, ctx: ServiceContext, list_id: str) -> str:
         encoded_list=encode_list(bits),
         valid_from=xsd_datetime(now),
         purpose=status_list.purpose,
+        valid_until=xsd_datetime(now + ctx.status_list_validity),
+        ttl_ms=int(ctx.status_list_ttl.total_seconds() * 1000),
     )
     signed = sign_data_integrity(unsigned, signer.key_pair, signer.verification_method, created=now)
     text = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
@@ -398,3 +420,25 @@ def bump_revision(session: Session, ctx: ServiceContext, list_ids: Sequence[str]
         # loaded copies get the new values the database returns, not a guess
         .execution_options(synchronize_session="fetch")
     )
+
+
+def refresh_lapsing(session: Session, ctx: ServiceContext) -> int:
+    """Re-sign every published list past half its validity; returns how many were.
+
+    Readers re-sign on demand anyway; this keeps the cached copies fresh between reads,
+    so a list is never served from a copy that was left to lapse (and a read seldom has
+    to sign). Lists never fetched have no copy and are left alone.
+    """
+    rows = session.execute(
+        select(StatusList.id, StatusList.published_credential).where(
+            StatusList.published_credential.is_not(None)
+        )
+    ).all()
+    refreshed = 0
+    for list_id, signed in rows:
+        if signed is not None and needs_resigning(ctx, signed):
+            status_list = session.get(StatusList, list_id)
+            assert status_list is not None  # just read; lists are never deleted
+            _sign(session, ctx, status_list)
+            refreshed += 1
+    return refreshed

@@ -1,0 +1,1 @@
+"""Issuer registries the operator imports, so that issuers others vouch for count here."""
