@@ -7,13 +7,11 @@ and the HTTP details it caught (``Allow`` on a 405, an empty ``Authorization`` h
 
 from __future__ import annotations
 
-import base64
-
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
-from v1_world import World, bearer_client, build_world, full_token, session_client
+from v1_world import World, bearer_client, build_world, cursor_of, full_token, session_client
 
 from credstack.settings import Settings
 from credstack.store.nul_guard import NUL_REFUSED
@@ -32,10 +30,6 @@ def client(app: FastAPI, db: Session, world: World) -> TestClient:
     return bearer_client(app, full_token(db, world).secret)
 
 
-def _cursor(offset: str) -> str:
-    return base64.urlsafe_b64encode(offset.encode("utf-8")).decode("ascii").rstrip("=")
-
-
 #: cursors this API never made: past a 64-bit OFFSET, more digits than ``int`` reads,
 #: negative, not digits, a digit that is not ASCII
 FOREIGN_OFFSETS = ("9" * 30, "9" * 5000, "-1", "1e3", "\u0663")
@@ -48,7 +42,7 @@ def test_a_cursor_this_api_never_made_is_refused(
     # a person: tokens and members are listed to people only
     person = session_client(app, settings, world.users["owner"])
     for offset in FOREIGN_OFFSETS:
-        url = f"/api/v1/organizations/{world.home.id}/{listing}?cursor={_cursor(offset)}"
+        url = f"/api/v1/organizations/{world.home.id}/{listing}?cursor={cursor_of(offset)}"
         response = person.get(url)
         assert response.status_code == 400, (offset[:12], response.text)
         assert response.json()["detail"] == CURSOR_REFUSED
@@ -56,7 +50,7 @@ def test_a_cursor_this_api_never_made_is_refused(
 
 def test_the_largest_cursor_still_pages(client: TestClient, world: World) -> None:
     response = client.get(
-        f"/api/v1/organizations/{world.home.id}/awards?cursor={_cursor(str(2**53))}"
+        f"/api/v1/organizations/{world.home.id}/awards?cursor={cursor_of(str(2**53))}"
     )
     assert response.status_code == 200
     assert response.json() == {"items": [], "next": None}

@@ -16,7 +16,6 @@ derandomized, so a run is reproducible. For a local soak:
 
 from __future__ import annotations
 
-import base64
 import os
 import tempfile
 from collections.abc import Mapping
@@ -36,7 +35,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import allow_header_conformance, negative_data_rejection
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from v1_world import World, build_world, full_token, session_client
+from v1_world import World, build_world, cursor_of, full_token, session_client
 
 from credstack.app import create_app
 from credstack.settings import Settings
@@ -86,10 +85,6 @@ NOT_APPLICABLE: dict[str, list[CheckFunction]] = {
 schema = schemathesis.openapi.from_asgi("/api/openapi.json", _document_app(), config=CONFIG)
 
 
-def _cursor(offset: str) -> str:
-    return base64.urlsafe_b64encode(offset.encode("ascii")).decode("ascii").rstrip("=")
-
-
 #: strings that broke apps before (and this one): NUL, which PostgreSQL cannot store,
 #: a right-to-left override, a long run, a path and an SQL fragment
 HOSTILE = ("\x00", "a\x00b", "\u202e", "x" * 3000, "../../etc/passwd", "' OR '1'='1")
@@ -111,7 +106,7 @@ class KnownIds:
             "slug": ["home", "other"],
             "list_id": status_lists,
             # cursors this API never made: past any list, negative, not a number
-            "cursor": [_cursor("9" * 30), _cursor("-1"), _cursor("1e3")],
+            "cursor": [cursor_of("9" * 30), cursor_of("-1"), cursor_of("1e3")],
         }
 
     def mixed_in(self, values: Mapping[str, Any] | None) -> st.SearchStrategy[Any]:

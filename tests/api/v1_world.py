@@ -6,6 +6,7 @@ tokens; ``home`` is the callers' organisation, ``other`` belongs to a stranger.
 
 from __future__ import annotations
 
+import base64
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,3 +114,8 @@ def full_token(db: Session, world: World) -> tokens.NewToken:
     )  # fmt: skip
     db.commit()
     return new
+
+
+def cursor_of(text: str) -> str:
+    """A pagination cursor standing for ``text`` (the API writes base64 of an offset)."""
+    return base64.urlsafe_b64encode(text.encode("utf-8")).decode("ascii").rstrip("=")
