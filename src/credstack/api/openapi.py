@@ -51,6 +51,11 @@ JSON_DOCUMENT: dict[str, Any] = {"schema": {"type": "object"}}
 TEXT: dict[str, Any] = {"schema": {"type": "string"}}
 BINARY: dict[str, Any] = {"schema": {"type": "string", "format": "binary"}}
 UNDESCRIBED: dict[str, Any] = {}
+#: a JSON-LD document served as ``application/json`` unless ``application/ld+json`` is asked
+JSON_OR_LD: dict[str, dict[str, Any]] = {
+    "application/json": JSON_DOCUMENT,
+    "application/ld+json": JSON_DOCUMENT,
+}
 
 
 def answers(

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from credstack.api.dependencies import DbSession
-from credstack.api.openapi import BINARY, JSON_DOCUMENT, answers
+from credstack.api.openapi import BINARY, JSON_OR_LD, answers
 from credstack.core.errors import NotFoundError
 from credstack.services.achievements.lifecycle import public_achievement
 
@@ -26,9 +26,7 @@ _PUBLIC_CACHE = "public, max-age=300"
     "/achievements/{achievement_id}",
     summary="A published OB 3.0 Achievement (JSON-LD)",
     response_class=Response,
-    responses=answers(
-        "The Achievement", {"application/json": JSON_DOCUMENT, "application/ld+json": JSON_DOCUMENT}
-    ),
+    responses=answers("The Achievement", JSON_OR_LD),
 )
 def achievement_document(achievement_id: str, request: Request, session: DbSession) -> Response:
     achievement = public_achievement(session, achievement_id)

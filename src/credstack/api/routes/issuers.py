@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from credstack.api.dependencies import DbSession, get_settings
-from credstack.api.openapi import BINARY, JSON_DOCUMENT, answers
+from credstack.api.openapi import BINARY, JSON_DOCUMENT, JSON_OR_LD, answers
 from credstack.core.errors import NotFoundError
 from credstack.services.context import ServiceContext
 from credstack.services.issuers.organizations import organization_by_slug
@@ -54,9 +54,7 @@ def _json(body: dict[str, Any], media_type: str, cache: str = _PUBLIC_CACHE) -> 
     "/issuers/{slug}",
     summary="The issuer's Open Badges 3.0 Profile (JSON-LD)",
     response_class=Response,
-    responses=answers(
-        "The Profile", {"application/json": JSON_DOCUMENT, "application/ld+json": JSON_DOCUMENT}
-    ),
+    responses=answers("The Profile", JSON_OR_LD),
 )
 def issuer_profile(
     slug: str, request: Request, session: DbSession, settings: SettingsDep
