@@ -18,6 +18,7 @@ loop while it serves when asked to (``credstack serve``).
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,6 +32,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from credstack import __version__
 from credstack.api import problems
+from credstack.api.allow import allowed_methods
+from credstack.api.openapi import install_openapi
 from credstack.api.routes import v1_achievements, v1_awards
 from credstack.core.image_data import MAX_IMAGE_BYTES
 from credstack.core.inputs import MAX_INPUT_BYTES
@@ -158,6 +161,7 @@ def create_app(
         app.state.session_factory, runner=ThreadedJobRunner(app.state.session_factory)
     )
     install_error_handlers(app)
+    install_openapi(app)
     install_sessions(app, refuse=refusal_response)
     for module_name in ROUTER_MODULES:
         router = importlib.import_module(module_name).router
@@ -179,6 +183,9 @@ def answer_error(request: Request, exc: Exception) -> Response:
     read the signed-in person from the database for the site header.
     """
     described = problems.describe(exc)
+    if described.status == 405:
+        allow = {"Allow": allowed_methods(request)}
+        described = dataclasses.replace(described, headers=described.headers | allow)
     if answers_with_page(request):
         return error_response(
             request,

@@ -6,6 +6,7 @@ tokens; ``home`` is the callers' organisation, ``other`` belongs to a stranger.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,3 +102,18 @@ def session_client(
 
 def bearer_client(app: FastAPI, secret: str) -> TestClient:
     return TestClient(app, headers={"Authorization": f"Bearer {secret}"})
+
+
+def full_token(db: Session, world: World) -> tokens.NewToken:
+    """A token of ``home`` (made by its owner) with every scope: read, award, admin."""
+    new = tokens.create_token(
+        db, world.ctx, Principal(world.users["owner"].id), world.home.id,
+        name="every scope", scopes=list(authz.SCOPES),
+    )  # fmt: skip
+    db.commit()
+    return new
+
+
+def cursor_of(text: str) -> str:
+    """A pagination cursor standing for ``text`` (the API writes base64 of an offset)."""
+    return base64.urlsafe_b64encode(text.encode("utf-8")).decode("ascii").rstrip("=")

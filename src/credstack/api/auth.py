@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from credstack.api.dependencies import AppSettings, DbSession
 from credstack.core.errors import AuthenticationError
@@ -30,6 +31,21 @@ NOT_AUTHENTICATED = (
     "sign in, or send an API token as 'Authorization: Bearer cst_...' "
     "(create one under your organisation's tokens)"
 )
+#: the two ways in, as the OpenAPI document names them (neither refuses by itself:
+#: :func:`api_principal` does, with a message that says what to send)
+BEARER = HTTPBearer(
+    scheme_name="bearer",
+    bearerFormat="cst_...",
+    description="An API token of an organisation: 'Authorization: Bearer cst_...'.",
+    auto_error=False,
+)
+#: the cookie ``web.sessions`` sets at sign-in (``SESSION_COOKIE``; a test pins the name)
+SESSION_COOKIE_SCHEME = APIKeyCookie(
+    name="credstack_session",
+    scheme_name="session",
+    description="A signed-in browser session; unsafe methods also need 'X-CSRF-Token'.",
+    auto_error=False,
+)
 
 
 class _SessionView(Protocol):
@@ -41,17 +57,26 @@ class _SessionView(Protocol):
     def session_id(self) -> str | None: ...
 
 
-def api_principal(request: Request, session: DbSession, settings: AppSettings) -> Principal:
-    """The principal of this API request; ``AuthenticationError`` (401) if there is none."""
-    header = request.headers.get("authorization")
-    if header:
-        scheme, _, value = header.partition(" ")
-        if scheme.lower() != "bearer" or not value.strip():
-            raise AuthenticationError("use 'Authorization: Bearer cst_...' with an API token")
+def api_principal(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+    _cookie: Annotated[str | None, Depends(SESSION_COOKIE_SCHEME)],
+) -> Principal:
+    """The principal of this API request; ``AuthenticationError`` (401) if there is none.
+
+    ``_cookie`` is there for the OpenAPI document only: the session middleware has
+    already checked the cookie and put the session into the request scope.
+    """
+    if bearer is not None:
         ctx = ServiceContext.from_settings(settings, actor="api")
+        value = bearer.credentials.strip()
         # counted before the lookup, in its own transaction (``services.rate_limits``)
-        rate_limiter(request).enforce(ctx, Hit("api-token", tokens.token_hash(value.strip())))
-        return tokens.authenticate(session, ctx, value.strip())
+        rate_limiter(request).enforce(ctx, Hit("api-token", tokens.token_hash(value)))
+        return tokens.authenticate(session, ctx, value)
+    if "authorization" in request.headers:  # present but empty or not a bearer token
+        raise AuthenticationError("use 'Authorization: Bearer cst_...' with an API token")
     web: _SessionView | None = request.scope.get(SESSION_SCOPE_KEY)
     session_id = web.session_id if web is not None else None
     if session_id is None:

@@ -12,12 +12,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 
+from credstack.api.openapi import problem_response
 from credstack.services.operations.database import check_database
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", summary="Database reachability and schema revision")
+@router.get(
+    "/healthz",
+    summary="Database reachability and schema revision",
+    responses={503: problem_response("The database cannot be reached or is not migrated")},
+)
 def healthz(request: Request) -> JSONResponse:
     engine: Engine = request.app.state.engine
     health = check_database(engine, probe_write=True)

@@ -21,24 +21,29 @@ from credstack.services.paging import Page, Window
 T = TypeVar("T")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+#: past any list this API pages through, and well inside a signed 64-bit OFFSET
+MAX_OFFSET = 2**53
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="items per page (1-500)")]
 Cursor = Annotated[str | None, Query(description="the 'next' cursor of the previous page")]
 
 
 def offset_of(cursor: str | None) -> int:
-    """The offset a cursor stands for; ``InputError`` (400) for a cursor we did not make."""
+    """The offset a cursor stands for; ``InputError`` (400) for a cursor we did not make.
+
+    Only what :func:`_next` writes is accepted: ASCII digits, at most :data:`MAX_OFFSET`
+    (a larger number does not fit the databases' 64-bit ``OFFSET`` and was a 500).
+    """
     if not cursor:
         return 0
     try:
-        offset = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii"))
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
     except (ValueError, UnicodeDecodeError):
-        raise InputError(
-            "the cursor is not one this API returned: follow the 'next' link"
-        ) from None
-    if offset < 0:
+        text = ""
+    digits = text.isascii() and text.isdigit() and len(text) <= len(str(MAX_OFFSET))
+    if not digits or int(text) > MAX_OFFSET:
         raise InputError("the cursor is not one this API returned: follow the 'next' link")
-    return offset
+    return int(text)
 
 
 def window(limit: int, cursor: str | None) -> Window:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from credstack.core.errors import ConfigurationError
 from credstack.settings import normalise_database_url
+from credstack.store.nul_guard import install_nul_guard
 
 #: how long a SQLite writer waits for another writer before failing (milliseconds)
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -61,15 +62,18 @@ def create_database_engine(url: str, **engine_options: Any) -> Engine:
     if backend == "sqlite":
         engine = create_engine(parsed, **engine_options)
         _configure_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
+        install_nul_guard(engine)
         return engine
     if backend == "postgresql":
         options = {"pool_pre_ping": True, **engine_options}
         try:
-            return create_engine(parsed, **options)
+            engine = create_engine(parsed, **options)
         except ModuleNotFoundError as exc:
             raise ConfigurationError(
                 f"PostgreSQL driver missing ({exc.name}); install psycopg"
             ) from exc
+        install_nul_guard(engine)
+        return engine
     raise ConfigurationError(
         f"unsupported database {backend!r} in {redact_url(url)}; use sqlite or postgresql"
     )

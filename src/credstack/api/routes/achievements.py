@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from credstack.api.dependencies import DbSession
+from credstack.api.openapi import BINARY, JSON_OR_LD, answers
 from credstack.core.errors import NotFoundError
 from credstack.services.achievements.lifecycle import public_achievement
 
@@ -21,7 +22,12 @@ router = APIRouter(tags=["achievements"])
 _PUBLIC_CACHE = "public, max-age=300"
 
 
-@router.get("/achievements/{achievement_id}", summary="A published OB 3.0 Achievement (JSON-LD)")
+@router.get(
+    "/achievements/{achievement_id}",
+    summary="A published OB 3.0 Achievement (JSON-LD)",
+    response_class=Response,
+    responses=answers("The Achievement", JSON_OR_LD),
+)
 def achievement_document(achievement_id: str, request: Request, session: DbSession) -> Response:
     achievement = public_achievement(session, achievement_id)
     accept = request.headers.get("accept", "")
@@ -33,7 +39,12 @@ def achievement_document(achievement_id: str, request: Request, session: DbSessi
     )
 
 
-@router.get("/achievements/{achievement_id}/image", summary="The achievement's badge image")
+@router.get(
+    "/achievements/{achievement_id}/image",
+    summary="The achievement's badge image",
+    response_class=Response,
+    responses=answers("The badge image as uploaded", {"image/*": BINARY}),
+)
 def achievement_image(achievement_id: str, session: DbSession) -> Response:
     achievement = public_achievement(session, achievement_id)
     if achievement.image is None or achievement.image_mime is None:

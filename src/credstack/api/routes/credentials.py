@@ -12,6 +12,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from credstack.api.dependencies import AppSettings, DbSession
+from credstack.api.openapi import BINARY, JSON_DOCUMENT, TEXT, UNDESCRIBED, answers
 from credstack.services.context import ServiceContext
 from credstack.services.issuing.listing import get_award
 from credstack.services.learners.renderings import MEDIA_TYPES, render
@@ -22,6 +23,12 @@ router = APIRouter(tags=["credentials"])
 _IMMUTABLE_CACHE = "public, max-age=3600"
 #: JSON-LD media types a client may ask for; the bytes are the same signed document
 _JSON_MEDIA_TYPES = ("application/vc", "application/ld+json")
+
+
+_AS_JSON = answers(
+    "The signed credential",
+    {m: JSON_DOCUMENT for m in (MEDIA_TYPES["json"], *_JSON_MEDIA_TYPES)},
+)
 
 
 def _json_media_type(request: Request) -> str:
@@ -48,29 +55,54 @@ def _public_context(settings: AppSettings) -> ServiceContext:
     return ServiceContext(base_url=settings.base_url, master_secret=b"", home=settings.home)
 
 
-@router.get("/credentials/{award_id}.json", summary="The credential exactly as signed")
+@router.get(
+    "/credentials/{award_id}.json",
+    summary="The credential exactly as signed",
+    response_class=Response,
+    responses=_AS_JSON,
+)
 def credential_json(
     award_id: str, request: Request, session: DbSession, settings: AppSettings
 ) -> Response:
     return _served(session, settings, award_id, "json", _json_media_type(request))
 
 
-@router.get("/credentials/{award_id}.jwt", summary="The credential as an OB 3.0 VC-JWT")
+@router.get(
+    "/credentials/{award_id}.jwt",
+    summary="The credential as an OB 3.0 VC-JWT",
+    response_class=Response,
+    responses=answers("The compact VC-JWT", {MEDIA_TYPES["jwt"]: UNDESCRIBED}),
+)
 def credential_jwt(award_id: str, session: DbSession, settings: AppSettings) -> Response:
     return _served(session, settings, award_id, "jwt", MEDIA_TYPES["jwt"])
 
 
-@router.get("/credentials/{award_id}.png", summary="The badge image with the credential baked in")
+@router.get(
+    "/credentials/{award_id}.png",
+    summary="The badge image with the credential baked in",
+    response_class=Response,
+    responses=answers("The baked PNG", {MEDIA_TYPES["png"]: BINARY}),
+)
 def credential_png(award_id: str, session: DbSession, settings: AppSettings) -> Response:
     return _served(session, settings, award_id, "png", MEDIA_TYPES["png"])
 
 
-@router.get("/credentials/{award_id}.svg", summary="The badge SVG with the credential baked in")
+@router.get(
+    "/credentials/{award_id}.svg",
+    summary="The badge SVG with the credential baked in",
+    response_class=Response,
+    responses=answers("The baked SVG", {MEDIA_TYPES["svg"]: TEXT}),
+)
 def credential_svg(award_id: str, session: DbSession, settings: AppSettings) -> Response:
     return _served(session, settings, award_id, "svg", MEDIA_TYPES["svg"])
 
 
-@router.get("/credentials/{award_id}", summary="The credential as signed (browsers: HTML page)")
+@router.get(
+    "/credentials/{award_id}",
+    summary="The credential as signed (browsers: HTML page)",
+    response_class=Response,
+    responses=_AS_JSON,
+)
 def credential(
     award_id: str, request: Request, session: DbSession, settings: AppSettings
 ) -> Response:

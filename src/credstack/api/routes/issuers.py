@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from credstack.api.dependencies import DbSession, get_settings
+from credstack.api.openapi import BINARY, JSON_DOCUMENT, JSON_OR_LD, answers
 from credstack.core.errors import NotFoundError
 from credstack.services.context import ServiceContext
 from credstack.services.issuers.organizations import organization_by_slug
@@ -49,7 +50,12 @@ def _json(body: dict[str, Any], media_type: str, cache: str = _PUBLIC_CACHE) -> 
     return JSONResponse(body, media_type=media_type, headers={"Cache-Control": cache})
 
 
-@router.get("/issuers/{slug}", summary="The issuer's Open Badges 3.0 Profile (JSON-LD)")
+@router.get(
+    "/issuers/{slug}",
+    summary="The issuer's Open Badges 3.0 Profile (JSON-LD)",
+    response_class=Response,
+    responses=answers("The Profile", JSON_OR_LD),
+)
 def issuer_profile(
     slug: str, request: Request, session: DbSession, settings: SettingsDep
 ) -> Response:
@@ -59,7 +65,15 @@ def issuer_profile(
     return _json(issuer_profile_json(_public_context(settings), organization), media_type)
 
 
-@router.get("/issuers/{slug}/did.json", summary="The issuer's DID document (did:web)")
+@router.get(
+    "/issuers/{slug}/did.json",
+    summary="The issuer's DID document (did:web)",
+    response_class=Response,
+    responses=answers(
+        "The DID document",
+        {media_type: JSON_DOCUMENT for media_type in ("application/json", *_DID_MEDIA_TYPES)},
+    ),
+)
 def issuer_did_document(slug: str, request: Request, session: DbSession) -> Response:
     organization = _issuer(session, slug)
     accept = request.headers.get("accept", "")
@@ -67,7 +81,12 @@ def issuer_did_document(slug: str, request: Request, session: DbSession) -> Resp
     return _json(did_document(session, organization), media_type, _DID_CACHE)
 
 
-@router.get("/issuers/{slug}/image", summary="The issuer's logo")
+@router.get(
+    "/issuers/{slug}/image",
+    summary="The issuer's logo",
+    response_class=Response,
+    responses=answers("The logo as uploaded", {"image/*": BINARY}),
+)
 def issuer_image(slug: str, session: DbSession) -> Response:
     organization = _issuer(session, slug)
     if organization.image is None or organization.image_mime is None:

@@ -16,6 +16,7 @@ from email.utils import format_datetime
 from fastapi import APIRouter, Request, Response
 
 from credstack.api.dependencies import AppSettings, DbSession
+from credstack.api.openapi import JSON_DOCUMENT, answers
 from credstack.services.context import ServiceContext
 from credstack.services.status.lists import status_list_document
 
@@ -39,7 +40,16 @@ def _matches(if_none_match: str, tag: str) -> bool:
     return "*" in candidates or any(c.removeprefix("W/") == tag for c in candidates)
 
 
-@router.get("/status/{list_id}", summary="A signed Bitstring Status List credential")
+@router.get(
+    "/status/{list_id}",
+    summary="A signed Bitstring Status List credential",
+    response_class=Response,
+    responses=answers(
+        "The signed status list credential",
+        {"application/json": JSON_DOCUMENT, _VC_MEDIA_TYPE: JSON_DOCUMENT},
+        also={304: "Not modified: the list is still the one If-None-Match names"},
+    ),
+)
 def status_list(
     list_id: str, request: Request, session: DbSession, settings: AppSettings
 ) -> Response:
