@@ -20,6 +20,8 @@ from credstack.core.errors import ConfigurationError
 SECRET_FILE_NAME = "secret.key"
 #: name of the embedded SQLite database inside ``CREDSTACK_HOME``
 DATABASE_FILE_NAME = "credstack.db"
+#: how long a SQLite write waits for the write lock before answering "busy" (ms)
+DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 def normalise_database_url(url: str) -> str:
@@ -33,7 +35,11 @@ def normalise_database_url(url: str) -> str:
 
 
 class Settings(BaseSettings):
-    """Exactly the variables of design §6: home, database URL, base URL, secret, SMTP."""
+    """The variables of design §6 (home, database URL, base URL, secret, SMTP) and tuning.
+
+    ``sqlite_busy_timeout_ms`` (``CREDSTACK_SQLITE_BUSY_TIMEOUT_MS``): how long a write
+    waits for SQLite's single write lock before the request answers 503 "busy".
+    """
 
     model_config = SettingsConfigDict(env_prefix="CREDSTACK_", extra="ignore", frozen=True)
 
@@ -42,6 +48,7 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     secret_key: SecretStr | None = None
     smtp_url: str | None = None
+    sqlite_busy_timeout_ms: int = Field(default=DEFAULT_SQLITE_BUSY_TIMEOUT_MS, ge=0, le=600_000)
 
     @field_validator("home")
     @classmethod

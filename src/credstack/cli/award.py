@@ -175,9 +175,12 @@ def bulk_command(
     """Issue an award for every row of a CSV file (validated first, committed in batches)."""
     from credstack.cli.unit_of_work import unit_of_work
     from credstack.services.issuing.bulk import issue_csv
+    from credstack.store.engine import Transactions
 
     show_bar = not as_json and sys.stderr.isatty()
-    with unit_of_work() as (session, ctx), _progress_bar(show_bar) as progress:
+    # batch by batch, waiting patiently for the write lock while a server writes too
+    work = unit_of_work(transactions=Transactions.BACKGROUND)
+    with work as (session, ctx), _progress_bar(show_bar) as progress:
         summary = issue_csv(
             session,
             ctx,

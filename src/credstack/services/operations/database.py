@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from credstack.core.errors import ConfigurationError
 from credstack.settings import Settings
-from credstack.store.engine import create_database_engine, redact_url, sqlite_path
+from credstack.store.engine import engine_for, redact_url, sqlite_path
 from credstack.store.migrate import current_revision, head_revision, upgrade_to_head
 
 #: bytes of randomness in a generated master secret (256 bits, stored base64url)
@@ -96,7 +96,7 @@ def upgrade_database(settings: Settings, engine: Engine | None = None) -> Migrat
     secret_created = ensure_home(settings)
     url = settings.effective_database_url
     owned = engine is None
-    engine = engine or create_database_engine(url)
+    engine = engine or engine_for(settings)
     try:
         outcome = upgrade_to_head(engine)
     except OperationalError as exc:
