@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from credstack import __version__
 from credstack.api.problems import install_problem_handlers
 from credstack.settings import Settings
-from credstack.store.engine import create_database_engine, session_factory
+from credstack.store.engine import Transactions, engine_for, session_factory
 from credstack.web.rendering import STATIC_DIR
 from credstack.web.sessions import install_sessions
 
@@ -58,9 +58,14 @@ def create_app(
     ``engine`` lets a caller (``serve``, the tests) share its engine, else one is made from
     the settings; ``sessions`` lets tests bind request sessions to a connection whose
     outer transaction they roll back afterwards.
+
+    The app keeps three session factories on one engine (``credstack.store.engine``):
+    ``session_factory`` for requests that change data (SQLite write lock first),
+    ``read_session_factory`` for GET and HEAD requests (never wait for a writer), and
+    ``background_session_factory`` for bulk jobs and other work behind the requests.
     """
     owns_engine = engine is None
-    engine = engine or create_database_engine(settings.effective_database_url)
+    engine = engine or engine_for(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -79,7 +84,11 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.session_factory = sessions or session_factory(engine)
+    app.state.session_factory = sessions or session_factory(engine, Transactions.WRITE)
+    app.state.read_session_factory = sessions or session_factory(engine, Transactions.READ)
+    app.state.background_session_factory = sessions or session_factory(
+        engine, Transactions.BACKGROUND
+    )
     install_problem_handlers(app)
     install_sessions(app)
     for module_name in ROUTER_MODULES:

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from credstack.core import errors
@@ -28,6 +29,7 @@ _STATUS: tuple[tuple[type[errors.CredstackError], int], ...] = (
     (errors.ValidationError, 422),
     (errors.InputError, 400),
     (errors.ConfigurationError, 503),
+    (errors.BusyError, 503),
     (errors.FetchError, 502),
 )
 
@@ -80,9 +82,22 @@ def problem(
 async def _credstack_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.CredstackError)
     extra = {"problems": exc.problems} if isinstance(exc, errors.ValidationError) else None
-    return problem(
+    response = problem(
         status_for(exc), exc.message, code=exc.code, instance=request.url.path, extra=extra
     )
+    if isinstance(exc, errors.BusyError):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+async def _pool_exhausted(request: Request, exc: Exception) -> JSONResponse:
+    """Every database connection stayed in use: as busy as a held write lock."""
+    assert isinstance(exc, PoolTimeoutError)
+    busy = errors.BusyError(
+        "the database is busy, try again: every database connection of this server stayed "
+        "in use while the request waited for one"
+    )
+    return await _credstack_error(request, busy)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -112,5 +127,6 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 def install_problem_handlers(app: FastAPI) -> None:
     """Answer every error of the app as RFC 9457 problem details."""
     app.add_exception_handler(errors.CredstackError, _credstack_error)
+    app.add_exception_handler(PoolTimeoutError, _pool_exhausted)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -23,13 +23,13 @@ import hmac
 import json
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from http.cookies import SimpleCookie
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from credstack.core.errors import AuthenticationError
@@ -37,6 +37,7 @@ from credstack.core.rate_limit import RateLimiters
 from credstack.services.accounts import users as accounts
 from credstack.settings import Settings
 from credstack.store.models import User
+from credstack.store.request_scope import read_scope, request_scope
 
 SESSION_COOKIE = "credstack_session"
 SESSION_LIFETIME = 7 * 24 * 3600
@@ -138,26 +139,31 @@ def sign_out(request: Request) -> None:
     web_session(request).clear()
 
 
-def get_web_db(request: Request) -> Iterator[Session]:
+async def get_web_db(request: Request) -> AsyncIterator[Session]:
     """A page request's database session: committed on success, rolled back on error.
 
     The same contract as ``credstack.api.dependencies.get_session`` (pages may not import
-    the API package: the two edges are independent layers).
+    the API package: the two edges are independent layers): GET and HEAD pages read
+    without waiting for writers, forms begin their write transaction up front.
     """
-    factory: sessionmaker[Session] = request.app.state.session_factory
-    session = factory()
-    try:
+    state = request.app.state
+    scope = request_scope(
+        request.method, read=state.read_session_factory, write=state.session_factory
+    )
+    async with scope as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+
+
+async def get_web_read_db(request: Request) -> AsyncIterator[Session]:
+    """A read session for a form that only reads before slow work (a CSV upload)."""
+    async with read_scope(request.app.state.read_session_factory) as session:
+        yield session
 
 
 #: a page request's session, committed before the response goes out
 WebDb = Annotated[Session, Depends(get_web_db, scope="function")]
+#: a page request's read session, whatever the method (see :func:`get_web_read_db`)
+WebReadDb = Annotated[Session, Depends(get_web_read_db, scope="function")]
 
 
 def optional_user(request: Request, db: WebDb) -> User | None:
