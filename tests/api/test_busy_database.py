@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from credstack.api.dependencies import DbSession
+from credstack.api.dependencies import DbSession, ReadsOnly
 from credstack.app import create_app
 from credstack.settings import Settings
 from credstack.store.engine import engine_for
@@ -49,6 +49,10 @@ def file_app(tmp_path: Path) -> Iterator[tuple[FastAPI, Path]]:
     def names(db: DbSession) -> list[str]:
         return list(db.scalars(select(Learner.id)))
 
+    @router.post("/probe/count", dependencies=[ReadsOnly])
+    def count(db: DbSession) -> int:
+        return len(db.scalars(select(Learner.id)).all())
+
     app.include_router(router)
     yield app, database
     engine.dispose()
@@ -64,6 +68,7 @@ def test_a_write_behind_a_long_lock_is_503_busy_and_reads_still_answer(
         with TestClient(app) as client:
             refused = client.post("/probe/learners/late")
             read = client.get("/probe/learners")
+            counted = client.post("/probe/count")  # a POST whose route only reads
     finally:
         other.execute("ROLLBACK")
         other.close()
@@ -75,6 +80,7 @@ def test_a_write_behind_a_long_lock_is_503_busy_and_reads_still_answer(
     assert problem["type"] == "urn:credstack:problem:busy"
     assert problem["detail"].startswith("the database is busy, try again")
     assert read.status_code == 200 and read.json() == []  # readers never wait for the lock
+    assert counted.status_code == 200 and counted.json() == 0
     with TestClient(app) as client:
         assert client.post("/probe/learners/late").status_code == 200  # the retry works
         assert client.get("/probe/learners").json() == ["late"]

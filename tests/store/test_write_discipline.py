@@ -158,9 +158,11 @@ def test_interactive_writes_pass_background_ones_that_waited_longer(database: Pa
 def test_a_write_waiting_longer_than_the_busy_timeout_is_busy_not_locked(engine: Engine) -> None:
     with Holder(engine):
         started = time.monotonic()
-        with pytest.raises(BusyError, match="the database is busy, try again") as raised:
-            with session_scope(session_factory(engine)) as session:
-                session.add(Learner(id="late", name="Late"))
+        with (
+            pytest.raises(BusyError, match="the database is busy, try again") as raised,
+            session_scope(session_factory(engine)) as session,
+        ):
+            session.add(Learner(id="late", name="Late"))
         waited = time.monotonic() - started
     assert 0.35 <= waited < 10, waited  # the 400 ms busy timeout, gate and SQLite together
     assert raised.value.retry_after >= 1

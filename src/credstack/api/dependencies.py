@@ -22,7 +22,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from credstack.settings import Settings
-from credstack.store.request_scope import read_scope, request_scope
+from credstack.store.request_scope import READS_ONLY, request_scope
 
 
 def get_settings(request: Request) -> Settings:
@@ -34,29 +34,32 @@ def get_settings(request: Request) -> Settings:
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """A session for one request: committed on success, rolled back on any error.
 
-    GET and HEAD read; every other method begins a write transaction up front.
+    GET and HEAD read, and so do routes with ``dependencies=[ReadsOnly]``; every other
+    request begins a write transaction up front.
     """
     state = request.app.state
     scope = request_scope(
-        request.method, read=state.read_session_factory, write=state.session_factory
+        request.method,
+        reads_only=request.scope.get(READS_ONLY, False),
+        read=state.read_session_factory,
+        write=state.session_factory,
     )
     async with scope as session:
         yield session
 
 
-async def get_read_session(request: Request) -> AsyncIterator[Session]:
-    """A read session whatever the method: for a POST that only reads before slow work.
+async def reads_only(request: Request) -> None:
+    """Mark this request as one that only reads (a POST that verifies, then answers).
 
-    A bulk upload checks the achievement, then copies the file; a write transaction
-    would hold SQLite's write lock through the copy for nothing.
+    Route dependencies are solved before the route's own, so the request's session is a
+    read session; see ``credstack.store.request_scope.READS_ONLY``.
     """
-    async with read_scope(request.app.state.read_session_factory) as session:
-        yield session
+    request.scope[READS_ONLY] = True
 
 
+#: ``dependencies=[ReadsOnly]``: the route's POST only reads, then works without the database
+ReadsOnly = Depends(reads_only)
 #: a request's session, committed before the response goes out (see the module docstring)
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
-#: a session that only reads, even in a POST (see :func:`get_read_session`)
-DbReadSession = Annotated[Session, Depends(get_read_session, scope="function")]
 #: the app's settings
 AppSettings = Annotated[Settings, Depends(get_settings)]

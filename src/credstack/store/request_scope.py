@@ -41,6 +41,11 @@ WRITES_IN_FLIGHT = 30
 SCOPE_THREADS = 40
 #: HTTP methods whose requests change nothing (RFC 9110 safe methods): read sessions
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: ASGI scope key a route sets when its POST only reads, then works long without the
+#: database (verifying a credential, copying an upload): a write transaction would hold
+#: SQLite's write lock, and so every other write, through that work. Its few writes are
+#: then best effort (``credstack.store.engine.best_effort``).
+READS_ONLY = "credstack.reads_only"
 
 
 @dataclass(frozen=True)
@@ -64,21 +69,17 @@ def _limits_here() -> _Limits:
 
 
 def request_scope(
-    method: str, *, read: sessionmaker[Session], write: sessionmaker[Session]
+    method: str, *, reads_only: bool, read: sessionmaker[Session], write: sessionmaker[Session]
 ) -> AbstractAsyncContextManager[Session]:
     """The unit of work of a request with this HTTP ``method``.
 
-    GET, HEAD and OPTIONS read (``read``'s sessions); any other method begins a write
+    GET, HEAD and OPTIONS read (``read``'s sessions), and so does a request whose route
+    declared it ``reads_only`` (see :data:`READS_ONLY`); any other request begins a write
     transaction (``write``'s) up front, off the server's worker threads.
     """
-    if method.upper() in READ_ONLY_METHODS:
+    if reads_only or method.upper() in READ_ONLY_METHODS:
         return _scope(read, writes=False)
     return _scope(write, writes=True)
-
-
-def read_scope(read: sessionmaker[Session]) -> AbstractAsyncContextManager[Session]:
-    """A unit of work that only reads, whatever the method (a POST that reads, then waits)."""
-    return _scope(read, writes=False)
 
 
 @asynccontextmanager

@@ -37,7 +37,7 @@ from credstack.core.rate_limit import RateLimiters
 from credstack.services.accounts import users as accounts
 from credstack.settings import Settings
 from credstack.store.models import User
-from credstack.store.request_scope import read_scope, request_scope
+from credstack.store.request_scope import READS_ONLY, request_scope
 
 SESSION_COOKIE = "credstack_session"
 SESSION_LIFETIME = 7 * 24 * 3600
@@ -148,22 +148,27 @@ async def get_web_db(request: Request) -> AsyncIterator[Session]:
     """
     state = request.app.state
     scope = request_scope(
-        request.method, read=state.read_session_factory, write=state.session_factory
+        request.method,
+        reads_only=request.scope.get(READS_ONLY, False),
+        read=state.read_session_factory,
+        write=state.session_factory,
     )
     async with scope as session:
         yield session
 
 
-async def get_web_read_db(request: Request) -> AsyncIterator[Session]:
-    """A read session for a form that only reads before slow work (a CSV upload)."""
-    async with read_scope(request.app.state.read_session_factory) as session:
-        yield session
+async def reads_only(request: Request) -> None:
+    """Mark this page request as one that only reads (a form that verifies, then shows).
+
+    The same as ``credstack.api.dependencies.reads_only``, for pages.
+    """
+    request.scope[READS_ONLY] = True
 
 
+#: ``dependencies=[ReadsOnly]``: the form only reads, then works without the database
+ReadsOnly = Depends(reads_only)
 #: a page request's session, committed before the response goes out
 WebDb = Annotated[Session, Depends(get_web_db, scope="function")]
-#: a page request's read session, whatever the method (see :func:`get_web_read_db`)
-WebReadDb = Annotated[Session, Depends(get_web_read_db, scope="function")]
 
 
 def optional_user(request: Request, db: WebDb) -> User | None:

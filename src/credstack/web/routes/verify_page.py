@@ -24,7 +24,7 @@ from credstack.services.learners.sharing import local_registry, record_verificat
 from credstack.services.verification.verify import VerificationRequest, build_fetcher, verify_bytes
 from credstack.store.models import Award
 from credstack.web.rendering import render
-from credstack.web.sessions import OptionalUser, WebDb, enforce_rate_limit
+from credstack.web.sessions import OptionalUser, ReadsOnly, WebDb, enforce_rate_limit
 
 router = APIRouter(include_in_schema=False)
 
@@ -68,7 +68,7 @@ def verify_form(request: Request, user: OptionalUser) -> Response:
     return render(request, "verify/page.html", user=user, values={}, report=None, limit=LIMIT_TEXT)
 
 
-@router.post("/verify", response_class=HTMLResponse)
+@router.post("/verify", response_class=HTMLResponse, dependencies=[ReadsOnly])
 async def verify_submit(
     request: Request,
     db: WebDb,
