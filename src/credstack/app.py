@@ -9,9 +9,11 @@ one line here.
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
@@ -19,10 +21,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from credstack import __version__
 from credstack.api.problems import install_problem_handlers
+from credstack.core.errors import BusyError
+from credstack.services.context import ServiceContext
+from credstack.services.issuing.bulk_jobs import BulkJobs, recover
 from credstack.settings import Settings
-from credstack.store.engine import Transactions, engine_for, session_factory
+from credstack.store.engine import Transactions, engine_for, session_factory, session_scope
 from credstack.web.rendering import STATIC_DIR
 from credstack.web.sessions import install_sessions
+
+logger = logging.getLogger("credstack.app")
 
 #: modules whose ``router`` is mounted, in order (add one line per router)
 ROUTER_MODULES: tuple[str, ...] = (
@@ -68,7 +75,8 @@ def create_app(
     engine = engine or engine_for(settings)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(_recover_bulk_jobs, app)
         yield
         if owns_engine:
             engine.dispose()
@@ -89,6 +97,9 @@ def create_app(
     app.state.background_session_factory = sessions or session_factory(
         engine, Transactions.BACKGROUND
     )
+    app.state.bulk_jobs = BulkJobs(
+        app.state.background_session_factory, readers=app.state.read_session_factory
+    )
     install_problem_handlers(app)
     install_sessions(app)
     for module_name in ROUTER_MODULES:
@@ -98,3 +109,24 @@ def create_app(
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
+
+
+def _recover_bulk_jobs(app: FastAPI) -> None:
+    """Before serving: end the jobs a dead server left running, delete orphaned uploads.
+
+    A write that waits at most the busy timeout: a start-up must not hang behind
+    another process's long write; the next start-up tries again.
+    """
+    ctx = ServiceContext.from_settings(app.state.settings, actor="server")
+    try:
+        with session_scope(app.state.session_factory) as session:
+            found = recover(session, ctx)
+    except BusyError as exc:
+        logger.warning("bulk jobs left by a stopped server were not checked: %s", exc)
+        return
+    if found.interrupted or found.deleted_uploads:
+        logger.info(
+            "bulk jobs: %d interrupted by a stopped server, %d orphaned uploads deleted",
+            len(found.interrupted),
+            len(found.deleted_uploads),
+        )

@@ -40,7 +40,7 @@ JOB_DEADLINE_SECONDS = 300.0
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@dataclass
 class LoadWorld:
     """A running server and what a client needs to issue through its API."""
 
@@ -59,6 +59,14 @@ class LoadWorld:
         return httpx.Client(
             base_url=self.server.base_url, headers=self.headers, timeout=REQUEST_TIMEOUT_SECONDS
         )
+
+    def restart(self) -> RunningServer:
+        """Start the server again on the same home, database and address (after a kill)."""
+        self.server.stop()
+        port = int(self.server.base_url.rsplit(":", 1)[1])
+        database_url = self.server.env.get("CREDSTACK_DATABASE_URL")
+        self.server = start_server(self.server.home, database_url=database_url, port=port)
+        return self.server
 
     def award_count(self) -> int:
         with session_factory(self.engine)() as session:
@@ -103,6 +111,7 @@ def _setup(session: Session, ctx: ServiceContext) -> tuple[str, str, str, str]:
 def load_world(home: Path, database_url: str | None = None) -> Iterator[LoadWorld]:
     """Start the server, then make the issuer through the services on its database."""
     server = start_server(home, database_url=database_url)
+    world: LoadWorld | None = None
     try:
         settings = load_settings(**server_settings(server))
         engine = create_database_engine(settings.effective_database_url)
@@ -111,11 +120,12 @@ def load_world(home: Path, database_url: str | None = None) -> Iterator[LoadWorl
             with session_factory(engine)() as session:
                 organization_id, achievement_id, draft_id, token = _setup(session, ctx)
                 session.commit()
-            yield LoadWorld(server, engine, organization_id, achievement_id, draft_id, token)
+            world = LoadWorld(server, engine, organization_id, achievement_id, draft_id, token)
+            yield world
         finally:
             engine.dispose()
     finally:
-        server.stop()
+        (world.server if world is not None else server).stop()
 
 
 def server_settings(server: RunningServer) -> dict[str, object]:

@@ -190,6 +190,7 @@ def bulk_command(
             dry_run=dry_run,
             progress=progress,
             checkpoint=session.commit,
+            idle=session.commit,  # no write lock held while the file is validated
         )
     _report(summary, as_json)
     if summary.problems:

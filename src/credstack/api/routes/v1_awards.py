@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from credstack.api.auth import ActingContext, ApiPrincipal, require_on
-from credstack.api.dependencies import DbSession
+from credstack.api.dependencies import DbSession, ReadsOnly
 from credstack.api.pagination import DEFAULT_LIMIT, Cursor, Limit, page
 from credstack.api.routes.v1_achievements import owned_achievement
 from credstack.core.errors import NotFoundError
@@ -34,7 +34,7 @@ from credstack.services.accounts import authz
 from credstack.services.accounts.authz import Action
 from credstack.services.context import ServiceContext
 from credstack.services.issuing import awards
-from credstack.services.issuing.bulk_jobs import BulkJobs
+from credstack.services.issuing.bulk_jobs import BulkJobs, upload_folder
 from credstack.services.revocation import revoke as revocation
 from credstack.store.models import Achievement, Award, AwardState
 
@@ -91,11 +91,8 @@ def owned_award(
 
 
 def bulk_jobs(request: Request) -> BulkJobs:
-    """The app's job registry, made on first use."""
-    state = request.app.state
-    jobs: BulkJobs | None = getattr(state, "bulk_jobs", None)
-    if jobs is None:
-        jobs = state.bulk_jobs = BulkJobs(state.session_factory)
+    """The app's job registry (``credstack.app`` makes it)."""
+    jobs: BulkJobs = request.app.state.bulk_jobs
     return jobs
 
 
@@ -157,7 +154,12 @@ def revoke_award(
     return award_json(ctx, revocation.revoke(session, ctx, award_id, body.reason))
 
 
-@router.post("/awards/bulk", status_code=202, summary="Upload a CSV of awards; answers a job")
+@router.post(
+    "/awards/bulk",
+    status_code=202,
+    summary="Upload a CSV of awards; answers a job",
+    dependencies=[ReadsOnly],  # the job writes; the request checks, copies the file, answers
+)
 async def bulk_upload(
     request: Request,
     background: BackgroundTasks,
@@ -190,8 +192,7 @@ def get_job(
 
 async def _saved_upload(file: UploadFile, home: Path) -> Path:
     """The upload in a temporary file under the home; 413 beyond :data:`MAX_CSV_BYTES`."""
-    folder = home / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = upload_folder(home)
     handle = tempfile.NamedTemporaryFile(dir=folder, suffix=".csv", delete=False)  # noqa: SIM115
     path = Path(handle.name)
     size = 0

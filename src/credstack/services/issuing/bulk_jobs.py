@@ -1,25 +1,39 @@
 """Bulk CSV uploads as background jobs: progress, counts and row errors readable meanwhile.
 
 Each job runs ``services.issuing.bulk.issue_csv`` in its own thread with its own database
-session, committing after every batch, so awards already issued survive a crash and a
-re-upload continues where it stopped (rows are idempotent).
+session (a background one: on SQLite it takes the write lock after every waiting
+request), committing after every batch of :data:`JOB_BATCH_SIZE` rows, so awards
+already issued survive a crash and a re-upload continues where it stopped (rows are
+idempotent). The job's row commits with each batch, so its ``issued`` and ``skipped``
+always count exactly the committed awards.
 
 The job is kept in memory (read at once, no database round trip while a page refreshes)
-and in the ``bulk_jobs`` table, written when it starts, after every batch and when it
+and in the ``bulk_jobs`` table, written when it starts, with every batch and when it
 ends: another worker process, or this one after a restart, reads it from there. A job
-the table says is running but that has not moved for :data:`STALE_AFTER` is reported as
-``interrupted`` (its process stopped); uploading the file again finishes it.
+ends ``done`` or ``failed`` (with the reason); its uploaded file (names, e-mail
+addresses) is deleted either way. A job the table says is running but whose process is
+gone is ``interrupted``: when a server starts (:func:`recover`) it marks the jobs of
+its dead predecessors on this host so, with those that have not moved for
+:data:`STALE_AFTER` (any host), and deletes their files and any other orphaned upload;
+uploading the same file again finishes such a job. Jobs are not resumed by themselves:
+the file's uploader may no longer be allowed to award, and the upload's options are
+not kept.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from credstack.core.errors import CredstackError
@@ -31,10 +45,19 @@ from credstack.store.models import BulkJobRecord
 MAX_JOBS = 1_000
 #: a running job whose row has not changed for this long has lost its process
 STALE_AFTER = timedelta(minutes=10)
+#: rows per batch of a job: a batch holds SQLite's write lock while it signs, so a small
+#: one lets requests in between (``award bulk`` on the command line keeps 500)
+JOB_BATCH_SIZE = 100
+#: an upload that never became a job (the server stopped in between) is kept this long
+ORPHAN_UPLOAD_AGE = timedelta(hours=1)
+#: the folder of the home that holds uploaded CSV files until their job ends
+UPLOADS = "uploads"
 INTERRUPTED = (
     "the server stopped while this job ran; upload the same file again "
     "(rows issued before are skipped)"
 )
+_LIVE_STATES = ("queued", "running")
+logger = logging.getLogger("credstack.bulk")
 
 
 @dataclass
@@ -69,10 +92,17 @@ class BulkJob:
 
 
 class BulkJobs:
-    """The jobs of one app: create, launch and read them (thread-safe)."""
+    """The jobs of one app: create, launch and read them (thread-safe).
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    ``sessions`` runs the jobs (background write sessions); ``readers`` reads a job
+    from the table when it is not in memory (default: ``sessions``).
+    """
+
+    def __init__(
+        self, sessions: sessionmaker[Session], *, readers: sessionmaker[Session] | None = None
+    ) -> None:
         self._sessions = sessions
+        self._readers = readers or sessions
         self._jobs: dict[str, BulkJob] = {}
         self._lock = threading.Lock()
 
@@ -91,14 +121,17 @@ class BulkJobs:
     def launch(
         self, job: BulkJob, ctx: ServiceContext, csv_path: Path, skip_invalid: bool
     ) -> threading.Thread:
-        """Run the job in its own thread; ``csv_path`` is deleted when it ends.
+        """Run the job in its own thread; the CSV file is deleted when it ends.
 
-        Call it after the request that made the job has committed (a background task),
-        so the job never races the request for its rows.
+        The file is first renamed after the job (``uploads/<job id>.csv``), so that a
+        server starting later can tell it from the uploads of running jobs. Call this
+        after the request that made the job has committed (a background task), so the
+        job never races the request for its rows.
         """
+        path = claim_upload(csv_path, job)
         thread = threading.Thread(
             target=self._run,
-            args=(job, ctx, csv_path, skip_invalid),
+            args=(job, ctx, path, skip_invalid),
             name=f"bulk-{job.id}",
             daemon=True,
         )
@@ -111,7 +144,7 @@ class BulkJobs:
             job = self._jobs.get(job_id)
         if job is not None:
             return job
-        session = self._sessions()
+        session = self._readers()
         try:
             record = session.get(BulkJobRecord, job_id)
             return None if record is None else _from_record(record, datetime.now(UTC))
@@ -120,46 +153,120 @@ class BulkJobs:
 
     def _run(self, job: BulkJob, ctx: ServiceContext, path: Path, skip_invalid: bool) -> None:
         session = self._sessions()
-        record = BulkJobRecord(
-            id=job.id, organization_id=job.organization_id, achievement_id=job.achievement_id,
-            state="running", rows_done=0, rows_total=0, issued=0, skipped=0, invalid=0,
-            errors=[], created_at=ctx.now(), updated_at=ctx.now(),
-        )  # fmt: skip
-
-        def progress(done: int, total: int) -> None:
-            job.rows_done, job.rows_total = done, total
-            record.rows_done, record.rows_total, record.updated_at = done, total, ctx.now()
-            session.commit()
-
         try:
-            session.add(record)
+            record = record_start(session, ctx, job)
             session.commit()
-            job.state = "running"
-            summary = issue_csv(
-                session, ctx, job.achievement_id, path, skip_invalid=skip_invalid,
-                progress=progress, checkpoint=session.commit, workers=1,
-            )  # fmt: skip
-            job.issued, job.skipped, job.invalid = summary.issued, summary.skipped, summary.invalid
-            job.errors = [
-                {"line": p.line, "column": p.column, "message": p.message} for p in summary.problems
-            ]
-            job.state = "done"
+            run_job(session, ctx, job, record, path, skip_invalid, checkpoint=session.commit)
         except CredstackError as exc:
-            job.state, job.error = "failed", exc.message
+            fail(job, exc.message)
         except Exception as exc:  # a job thread must always end in a readable state
-            job.state, job.error = "failed", f"the job stopped unexpectedly: {exc}"
+            fail(job, f"the job stopped unexpectedly: {exc}")
         finally:
             try:
                 session.rollback()  # whatever the failure left half-done
-                _save_final(session, ctx, job)
-            finally:
                 session.close()
+                save_end(self._sessions, ctx, job)
+            finally:
                 path.unlink(missing_ok=True)
                 job.finished.set()
 
 
-def _save_final(session: Session, ctx: ServiceContext, job: BulkJob) -> None:
-    """Write the job's end state to its row (best effort: memory already has it)."""
+def upload_folder(home: Path) -> Path:
+    """Where uploaded CSV files wait for their job (created when missing)."""
+    folder = home / UPLOADS
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def claim_upload(csv_path: Path, job: BulkJob) -> Path:
+    """Rename an uploaded file after its job, in the same folder."""
+    path = csv_path.with_name(f"{job.id}.csv")
+    csv_path.replace(path)
+    return path
+
+
+def this_worker() -> str:
+    """``host/pid`` of this process, as stored in ``bulk_jobs.worker``."""
+    return f"{socket.gethostname()}/{os.getpid()}"
+
+
+def record_start(session: Session, ctx: ServiceContext, job: BulkJob) -> BulkJobRecord:
+    """Add the job's row, ``running`` in this process (the caller commits it)."""
+    record = BulkJobRecord(
+        id=job.id, organization_id=job.organization_id, achievement_id=job.achievement_id,
+        state="running", rows_done=0, rows_total=0, issued=0, skipped=0, invalid=0,
+        errors=[], created_at=ctx.now(), updated_at=ctx.now(), worker=this_worker(),
+    )  # fmt: skip
+    session.add(record)
+    job.state = "running"
+    return record
+
+
+def run_job(
+    session: Session,
+    ctx: ServiceContext,
+    job: BulkJob,
+    record: BulkJobRecord,
+    path: Path,
+    skip_invalid: bool,
+    *,
+    checkpoint: Callable[[], None],
+) -> None:
+    """Issue the file; the job ends ``done`` with its counts.
+
+    ``checkpoint`` commits (the caller's edge). Each batch's progress and counts go into
+    the job's row before it, so they commit with the batch's awards; the job in memory
+    takes them once the commit succeeded. The transaction is ended before the file is
+    validated, so the write lock is not held while a large file is read.
+    """
+
+    def progress(done: int, total: int) -> None:
+        record.rows_done, record.rows_total, record.updated_at = done, total, ctx.now()
+
+    def tally(issued: int, skipped: int) -> None:
+        record.issued, record.skipped = issued, skipped
+
+    def committed() -> None:
+        checkpoint()
+        job.rows_done, job.rows_total = record.rows_done, record.rows_total
+        job.issued, job.skipped = record.issued, record.skipped
+
+    summary = issue_csv(
+        session, ctx, job.achievement_id, path, skip_invalid=skip_invalid,
+        progress=progress, tally=tally, checkpoint=committed, idle=checkpoint,
+        batch_size=JOB_BATCH_SIZE, workers=1,
+    )  # fmt: skip
+    job.issued, job.skipped, job.invalid = summary.issued, summary.skipped, summary.invalid
+    job.errors = [
+        {"line": p.line, "column": p.column, "message": p.message} for p in summary.problems
+    ]
+    job.state = "done"
+
+
+def fail(job: BulkJob, message: str) -> None:
+    """End the job ``failed``, saying why (a job must always end in a readable state)."""
+    job.state, job.error = "failed", message
+
+
+def save_end(sessions: sessionmaker[Session], ctx: ServiceContext, job: BulkJob) -> None:
+    """Write the job's end state to its row in a fresh transaction, or log why not.
+
+    Memory already has it; if the database refuses (busy beyond patience, gone), the row
+    stays ``running`` and the next server start marks it interrupted (:func:`recover`).
+    """
+    session = sessions()
+    try:
+        record_end(session, ctx, job)
+        session.commit()
+    except Exception:
+        logger.exception("cannot record the end of bulk job %s (%s)", job.id, job.state)
+        session.rollback()
+    finally:
+        session.close()
+
+
+def record_end(session: Session, ctx: ServiceContext, job: BulkJob) -> None:
+    """Write the job's end state to its row, if the row exists (the caller commits)."""
     record = session.get(BulkJobRecord, job.id)
     if record is None:
         return
@@ -167,7 +274,72 @@ def _save_final(session: Session, ctx: ServiceContext, job: BulkJob) -> None:
     record.rows_done, record.rows_total = job.rows_done, job.rows_total
     record.issued, record.skipped, record.invalid = job.issued, job.skipped, job.invalid
     record.updated_at = ctx.now()
-    session.commit()
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What :func:`recover` did when a server started."""
+
+    interrupted: list[str]
+    deleted_uploads: list[str]
+
+
+def recover(session: Session, ctx: ServiceContext) -> Recovery:
+    """At server start: end the jobs whose process is gone, delete orphaned uploads.
+
+    A job is over when its row says ``running`` but its worker was a process on this
+    host that no longer runs (or this very pid: a previous process's), or when it has
+    not moved for :data:`STALE_AFTER`. Its state becomes ``interrupted``. Then every
+    upload that belongs to no live job is deleted: files named after a job that is
+    over, and unnamed ones older than :data:`ORPHAN_UPLOAD_AGE` (uploads that never
+    became a job). The caller commits.
+    """
+    now = ctx.now()
+    live = session.scalars(select(BulkJobRecord).where(BulkJobRecord.state.in_(_LIVE_STATES)))
+    interrupted: list[str] = []
+    running: set[str] = set()
+    for record in live:
+        if _worker_gone(record.worker) or now - record.updated_at >= STALE_AFTER:
+            record.state, record.error, record.updated_at = "interrupted", INTERRUPTED, now
+            interrupted.append(record.id)
+        else:
+            running.add(record.id)
+    session.flush()
+    deleted: list[str] = []
+    folder = ctx.home / UPLOADS
+    for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
+        if path.stem in running:
+            continue
+        named_after_a_job = _is_job_id(path.stem)
+        modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        if named_after_a_job or now - modified >= ORPHAN_UPLOAD_AGE:
+            path.unlink(missing_ok=True)
+            deleted.append(path.name)
+    return Recovery(interrupted=interrupted, deleted_uploads=deleted)
+
+
+def _is_job_id(text: str) -> bool:
+    try:
+        return str(uuid.UUID(text)) == text
+    except ValueError:
+        return False
+
+
+def _worker_gone(worker: str | None) -> bool:
+    """Whether ``host/pid`` names a process of this host that is not running any more."""
+    host, _, pid_text = (worker or "").rpartition("/")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False  # another host's, or unknown: only staleness tells
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True  # a predecessor that had this process's pid
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # a process of another user runs under that pid
+    return False
 
 
 def _from_record(record: BulkJobRecord, now: datetime) -> BulkJob:

@@ -25,7 +25,7 @@ from credstack.core.errors import (
 )
 from credstack.services.accounts import authz
 from credstack.services.issuing import awards
-from credstack.services.issuing.bulk_jobs import BulkJobs
+from credstack.services.issuing.bulk_jobs import BulkJobs, upload_folder
 from credstack.services.revocation import revoke as revocation
 from credstack.store.models import (
     Achievement,
@@ -38,7 +38,7 @@ from credstack.store.models import (
 from credstack.web.rendering import error_page, field_errors, flash, redirect, render, sign_in_first
 from credstack.web.routes.auth import page_context
 from credstack.web.routes.dashboard import not_found, principal_of, role_allows
-from credstack.web.sessions import OptionalUser, WebDb
+from credstack.web.sessions import OptionalUser, ReadsOnly, WebDb
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,11 +51,8 @@ JOB_REFRESH_SECONDS = 2
 
 
 def bulk_jobs(request: Request) -> BulkJobs:
-    """The app's job registry (shared with the API), made on first use."""
-    state = request.app.state
-    jobs: BulkJobs | None = getattr(state, "bulk_jobs", None)
-    if jobs is None:
-        jobs = state.bulk_jobs = BulkJobs(state.session_factory)
+    """The app's job registry, shared with the API (``credstack.app`` makes it)."""
+    jobs: BulkJobs = request.app.state.bulk_jobs
     return jobs
 
 
@@ -229,6 +226,7 @@ def award_one(
 @router.post(
     "/dashboard/{organization_id}/achievements/{achievement_id}/awards/bulk",
     response_class=HTMLResponse,
+    dependencies=[ReadsOnly],  # the job writes; the request checks, copies the file, answers
 )
 async def upload_csv(
     request: Request,
@@ -278,8 +276,7 @@ def _award_form_errors(email: str, name: str) -> dict[str, list[str]]:
 
 async def _saved_upload(file: UploadFile, home: Path) -> Path | None:
     """The upload in a temporary file under the home, or None beyond the size limit."""
-    folder = home / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = upload_folder(home)
     handle = tempfile.NamedTemporaryFile(dir=folder, suffix=".csv", delete=False)  # noqa: SIM115
     path = Path(handle.name)
     size = 0
