@@ -12,6 +12,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,9 @@ from concurrency_world import (
     csv_text,
     load_world,
 )
+
+from credstack.store.engine import session_factory
+from credstack.store.models import OutboxEmail
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -184,3 +188,39 @@ def test_a_killed_server_leaves_no_running_job_and_no_upload_after_its_restart(
     assert job["issued"] == world.award_count() > 0
     assert job["progress"]["done"] == job["issued"]
     assert not list((restarted.home / "uploads").glob("*"))
+
+
+def test_one_bad_stored_address_does_not_stop_the_servers_email(world: LoadWorld) -> None:
+    """A row stored with a CRLF and a Bcc: (before addresses were checked at the door)."""
+    with session_factory(world.engine)() as session:
+        bad = OutboxEmail(
+            to_address="victim@load.example\r\nBcc: everyone@attacker.example",
+            subject="Injected", text_body="Hello\n", created_at=datetime.now(UTC),
+        )  # fmt: skip
+        session.add(bad)
+        session.commit()
+        bad_id = bad.id
+    with world.client() as client:
+        for number in range(3):
+            response = client.post(
+                "/api/v1/awards",
+                json={
+                    "achievement_id": world.achievement_id,
+                    "email": f"mail{number}@load.example",
+                    "name": f"Mail {number}",
+                },
+            )
+            assert response.status_code == 201, response.text
+
+    for number in range(3):
+        message = world.server.wait_for_email(f"mail{number}@load.example", timeout=60)
+        assert "/claim/" in str(message.get_body(preferencelist=("plain",)))
+    with session_factory(world.engine)() as session:
+        stored = session.get(OutboxEmail, bad_id)
+        assert stored is not None and stored.sent_at is None
+        assert stored.gave_up_at is not None and "line break" in (stored.last_error or "")
+    files = list((world.server.home / "outbox").glob("*.eml"))
+    assert not any(b"attacker" in path.read_bytes() for path in files)
+    sent = run_cli(["outbox", "send", "--json"], world.server.env)  # nothing left to fail
+    assert sent.returncode == 0, sent.stderr
+    assert json.loads(sent.stdout)["failed"] == 0

@@ -20,7 +20,8 @@ class OutboxEmail(Base):
 
     A failed attempt sets ``last_error`` and ``next_attempt_at`` (backoff); after
     ``services.mail.outbox.MAX_ATTEMPTS`` failures, or one that no retry can fix (an
-    address that is not one), the message is given up: it stays, unsent, with its error.
+    address that is not one, a permanent refusal), the message is given up
+    (``gave_up_at``): it stays, unsent, with its error.
     """
 
     __tablename__ = "outbox"
@@ -39,3 +40,5 @@ class OutboxEmail(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     #: not tried again before this (NULL: as soon as possible)
     next_attempt_at: Mapped[datetime | None]
+    #: when delivery gave up (never sent; ``last_error`` says why)
+    gave_up_at: Mapped[datetime | None]

@@ -1,7 +1,9 @@
-"""Outbox retries with backoff (``next_attempt_at``) and the process that runs a bulk job.
+"""Outbox retries with backoff, given-up messages, and the process that runs a bulk job.
 
-``outbox.next_attempt_at``: a message that failed is not tried again before this time
-(``services.mail.outbox``); NULL means "as soon as possible". ``bulk_jobs.worker``: the
+``outbox.next_attempt_at``: a message that failed is not tried again by the delivery
+loop before this time (``services.mail.outbox``); NULL means "as soon as possible".
+``outbox.gave_up_at``: when delivery gave the message up (an address that is not one,
+a permanent refusal, or too many failures). ``bulk_jobs.worker``: the
 ``host/pid`` of the server process running the job, so a restarted server tells a job
 whose process died from one still running elsewhere (``services.issuing.bulk_jobs``).
 
@@ -24,6 +26,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("gave_up_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("bulk_jobs") as batch:
         batch.add_column(sa.Column("worker", sa.String(length=255), nullable=True))
 
@@ -32,4 +35,5 @@ def downgrade() -> None:
     with op.batch_alter_table("bulk_jobs") as batch:
         batch.drop_column("worker")
     with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("gave_up_at")
         batch.drop_column("next_attempt_at")
