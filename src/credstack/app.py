@@ -17,6 +17,7 @@ import anyio
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from credstack import __version__
@@ -115,13 +116,16 @@ def _recover_bulk_jobs(app: FastAPI) -> None:
     """Before serving: end the jobs a dead server left running, delete orphaned uploads.
 
     A write that waits at most the busy timeout: a start-up must not hang behind
-    another process's long write; the next start-up tries again.
+    another process's long write, nor fail on a database that is not ready (``/healthz``
+    says what is wrong); the next start-up tries again.
     """
-    ctx = ServiceContext.from_settings(app.state.settings, actor="server")
+    ctx = ServiceContext(
+        base_url=app.state.settings.base_url, master_secret=b"", home=app.state.settings.home
+    )
     try:
         with session_scope(app.state.session_factory) as session:
             found = recover(session, ctx)
-    except BusyError as exc:
+    except (BusyError, SQLAlchemyError, OSError) as exc:
         logger.warning("bulk jobs left by a stopped server were not checked: %s", exc)
         return
     if found.interrupted or found.deleted_uploads:

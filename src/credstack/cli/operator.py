@@ -146,9 +146,11 @@ def outbox_send_command(
     """Deliver queued e-mails: over CREDSTACK_SMTP_URL, or as .eml files in the outbox folder."""
     from credstack.cli.unit_of_work import unit_of_work
     from credstack.services.mail.outbox import deliver_pending
+    from credstack.store.engine import Transactions
 
-    with unit_of_work() as (session, ctx):
-        # committed batch by batch: no write lock held while the mail server answers
+    # committed batch by batch, no write lock held while the mail server answers, and
+    # patient while a running server writes
+    with unit_of_work(transactions=Transactions.BACKGROUND) as (session, ctx):
         report = deliver_pending(session, ctx, limit=limit, checkpoint=session.commit)
     if as_json:
         typer.echo(

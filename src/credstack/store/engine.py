@@ -71,13 +71,16 @@ _GATE_KEY = "credstack_write_gate"
 _LOCK_NOT_AVAILABLE = "55P03"
 
 
-def busy_message(waited_ms: int) -> str:
-    """What a person reads when a write waited too long for the lock."""
-    seconds = waited_ms / 1000
+def busy_message(waited_ms: int | None) -> str:
+    """What a person reads when a write could not get the lock (in ``waited_ms``)."""
+    held = (
+        "other writes held it"
+        if waited_ms is None
+        else (f"other writes held it for more than {waited_ms / 1000:g} s")
+    )
     return (
-        f"the database is busy, try again: other writes held it for more than {seconds:g} s "
-        "(SQLite writes one transaction at a time; CREDSTACK_SQLITE_BUSY_TIMEOUT_MS sets the "
-        "wait, PostgreSQL writes concurrently)"
+        f"the database is busy, try again: {held} (SQLite writes one transaction at a time; "
+        "CREDSTACK_SQLITE_BUSY_TIMEOUT_MS sets the wait, PostgreSQL writes concurrently)"
     )
 
 
@@ -182,9 +185,10 @@ def _configure_sqlite(engine: Engine, *, database: str | None, busy_timeout_ms: 
 
     @event.listens_for(engine, "handle_error")
     def _on_error(context: ExceptionContext) -> BaseException | None:
+        # a read transaction that tried to write fails at once, whatever the timeout
         code = getattr(context.original_exception, "sqlite_errorcode", None)
         if isinstance(code, int) and code & 0xFF in _SQLITE_BUSY_CODES:
-            return BusyError(busy_message(busy_timeout_ms))
+            return BusyError(busy_message(None))
         return None
 
 

@@ -94,12 +94,8 @@ async def _scope(factory: sessionmaker[Session], *, writes: bool) -> AsyncIterat
             await anyio.to_thread.run_sync(session.commit, limiter=limits.threads)
         except BaseException:
             with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(_discard, session, limiter=limits.threads)
+                await anyio.to_thread.run_sync(session.rollback, limiter=limits.threads)
             raise
         finally:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(session.close, limiter=limits.threads)
-
-
-def _discard(session: Session) -> None:
-    session.rollback()

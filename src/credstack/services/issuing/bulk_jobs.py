@@ -123,15 +123,14 @@ class BulkJobs:
     ) -> threading.Thread:
         """Run the job in its own thread; the CSV file is deleted when it ends.
 
-        The file is first renamed after the job (``uploads/<job id>.csv``), so that a
-        server starting later can tell it from the uploads of running jobs. Call this
-        after the request that made the job has committed (a background task), so the
-        job never races the request for its rows.
+        Once the job's row is committed, the file is renamed after the job
+        (``uploads/<job id>.csv``), so that a server starting later tells it from the
+        uploads of running jobs. Call this after the request that made the job has
+        committed (a background task), so the job never races the request for its rows.
         """
-        path = claim_upload(csv_path, job)
         thread = threading.Thread(
             target=self._run,
-            args=(job, ctx, path, skip_invalid),
+            args=(job, ctx, csv_path, skip_invalid),
             name=f"bulk-{job.id}",
             daemon=True,
         )
@@ -156,6 +155,7 @@ class BulkJobs:
         try:
             record = record_start(session, ctx, job)
             session.commit()
+            path = claim_upload(path, job)
             run_job(session, ctx, job, record, path, skip_invalid, checkpoint=session.commit)
         except CredstackError as exc:
             fail(job, exc.message)
