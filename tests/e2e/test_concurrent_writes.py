@@ -47,20 +47,19 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LoadWorld]
         schemas.drop(schema)
 
 
-def test_fifty_parallel_awards_are_all_stored(world: LoadWorld) -> None:
-    def award(number: int) -> tuple[int, dict[str, Any]]:
-        with world.client() as client:
-            response = client.post(
-                "/api/v1/awards",
-                json={
-                    "achievement_id": world.achievement_id,
-                    "email": f"learner{number}@load.example",
-                    "name": f"Learner {number}",
-                },
-            )
-            return response.status_code, answer(response)
+def _award(world: LoadWorld, **body: str) -> tuple[int, dict[str, Any]]:
+    """``POST /api/v1/awards`` of the world's achievement: status and JSON body."""
+    with world.client() as client:
+        response = client.post(
+            "/api/v1/awards", json={"achievement_id": world.achievement_id, **body}
+        )
+        return response.status_code, answer(response)
 
-    answers = all_at_once(50, award)
+
+def test_fifty_parallel_awards_are_all_stored(world: LoadWorld) -> None:
+    answers = all_at_once(
+        50, lambda n: _award(world, email=f"learner{n}@load.example", name=f"Learner {n}")
+    )
 
     assert [status for status, _ in answers] == [201] * 50, answers
     assert all(body["created"] for _, body in answers)
@@ -71,20 +70,8 @@ def test_fifty_parallel_awards_are_all_stored(world: LoadWorld) -> None:
 def test_fifty_parallel_awards_for_one_learner_and_id_issue_one(world: LoadWorld) -> None:
     """A client retrying in parallel: one award, and every answer is the one a retry gets."""
 
-    def award(_number: int) -> tuple[int, dict[str, Any]]:
-        with world.client() as client:
-            response = client.post(
-                "/api/v1/awards",
-                json={
-                    "achievement_id": world.achievement_id,
-                    "email": "same@load.example",
-                    "name": "Sam Same",
-                    "external_id": "STU-1",
-                },
-            )
-            return response.status_code, answer(response)
-
-    answers = all_at_once(50, award)
+    same = {"email": "same@load.example", "name": "Sam Same", "external_id": "STU-1"}
+    answers = all_at_once(50, lambda _n: _award(world, **same))
 
     assert [status for status, _ in answers] == [201] * 50, answers
     assert len({body["id"] for _, body in answers}) == 1
@@ -200,17 +187,9 @@ def test_one_bad_stored_address_does_not_stop_the_servers_email(world: LoadWorld
         session.add(bad)
         session.commit()
         bad_id = bad.id
-    with world.client() as client:
-        for number in range(3):
-            response = client.post(
-                "/api/v1/awards",
-                json={
-                    "achievement_id": world.achievement_id,
-                    "email": f"mail{number}@load.example",
-                    "name": f"Mail {number}",
-                },
-            )
-            assert response.status_code == 201, response.text
+    for number in range(3):
+        status, body = _award(world, email=f"mail{number}@load.example", name=f"Mail {number}")
+        assert status == 201, body
 
     for number in range(3):
         message = world.server.wait_for_email(f"mail{number}@load.example", timeout=60)

@@ -10,6 +10,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,14 @@ def database(tmp_path: Path) -> Path:
 @pytest.fixture
 def engine(database: Path) -> Iterator[Engine]:
     engine = create_database_engine(f"sqlite:///{database}", busy_timeout_ms=400)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def patient_engine(database: Path) -> Iterator[Engine]:
+    """Writers that outwait any holder in these tests (the order is what is measured)."""
+    engine = create_database_engine(f"sqlite:///{database}", busy_timeout_ms=20_000)
     yield engine
     engine.dispose()
 
@@ -121,38 +130,34 @@ def test_a_write_session_takes_the_lock_before_its_first_read(engine: Engine) ->
             raw.close()
 
 
-def test_queued_writers_get_the_lock_in_the_order_they_came(database: Path) -> None:
-    engine = create_database_engine(f"sqlite:///{database}", busy_timeout_ms=20_000)
+def test_queued_writers_get_the_lock_in_the_order_they_came(patient_engine: Engine) -> None:
+    engine = patient_engine
     errors: list[BaseException] = []
-    try:
-        with Holder(engine):
-            threads = []
-            for number in range(5):
-                threads.append(_write_in_thread(engine, f"w{number}", Transactions.WRITE, errors))
-                _wait_for_waiters(engine, number + 1)
-        for thread in threads:
-            thread.join(DEADLINE)
-        assert errors == []
-        assert _learners(engine) == ["holder", "w0", "w1", "w2", "w3", "w4"]
-    finally:
-        engine.dispose()
+    with Holder(engine):
+        threads = []
+        for number in range(5):
+            threads.append(_write_in_thread(engine, f"w{number}", Transactions.WRITE, errors))
+            _wait_for_waiters(engine, number + 1)
+    for thread in threads:
+        thread.join(DEADLINE)
+    assert errors == []
+    assert _learners(engine) == ["holder", "w0", "w1", "w2", "w3", "w4"]
 
 
-def test_interactive_writes_pass_background_ones_that_waited_longer(database: Path) -> None:
-    engine = create_database_engine(f"sqlite:///{database}", busy_timeout_ms=20_000)
+def test_interactive_writes_pass_background_ones_that_waited_longer(
+    patient_engine: Engine,
+) -> None:
+    engine = patient_engine
     errors: list[BaseException] = []
-    try:
-        with Holder(engine):
-            job = _write_in_thread(engine, "job-batch", Transactions.BACKGROUND, errors)
-            _wait_for_waiters(engine, 1)
-            request = _write_in_thread(engine, "request", Transactions.WRITE, errors)
-            _wait_for_waiters(engine, 2)
-        job.join(DEADLINE)
-        request.join(DEADLINE)
-        assert errors == []
-        assert _learners(engine) == ["holder", "request", "job-batch"]
-    finally:
-        engine.dispose()
+    with Holder(engine):
+        job = _write_in_thread(engine, "job-batch", Transactions.BACKGROUND, errors)
+        _wait_for_waiters(engine, 1)
+        request = _write_in_thread(engine, "request", Transactions.WRITE, errors)
+        _wait_for_waiters(engine, 2)
+    job.join(DEADLINE)
+    request.join(DEADLINE)
+    assert errors == []
+    assert _learners(engine) == ["holder", "request", "job-batch"]
 
 
 def test_a_write_waiting_longer_than_the_busy_timeout_is_busy_not_locked(engine: Engine) -> None:
@@ -169,37 +174,34 @@ def test_a_write_waiting_longer_than_the_busy_timeout_is_busy_not_locked(engine:
     assert "late" not in _learners(engine)
 
 
-def test_another_process_holding_the_lock_is_waited_for(engine: Engine) -> None:
-    """Outside the gate, SQLite's busy handler waits; a quick writer elsewhere is no error."""
+@contextmanager
+def another_process_writing(engine: Engine, seconds: float) -> Iterator[None]:
+    """A plain sqlite3 connection (outside the gate) holds the write lock for ``seconds``."""
     raw = sqlite3.connect(
         str(engine.url.database), timeout=0, isolation_level=None, check_same_thread=False
     )
     raw.execute("BEGIN IMMEDIATE")
-    timer = threading.Timer(0.15, raw.execute, args=("COMMIT",))
+    timer = threading.Timer(seconds, raw.execute, args=("COMMIT",))
     timer.start()
     try:
-        with session_scope(session_factory(engine)) as session:
-            session.add(Learner(id="after-the-other", name="After"))
+        yield
     finally:
         timer.join(DEADLINE)
         raw.close()
+
+
+def test_another_process_holding_the_lock_is_waited_for(engine: Engine) -> None:
+    """Outside the gate, SQLite's busy handler waits; a quick writer elsewhere is no error."""
+    with another_process_writing(engine, 0.15), session_scope(session_factory(engine)) as session:
+        session.add(Learner(id="after-the-other", name="After"))
     assert "after-the-other" in _learners(engine)
 
 
 def test_background_work_outwaits_the_busy_timeout(engine: Engine) -> None:
     """A bulk batch behind another process's long write waits instead of failing."""
-    raw = sqlite3.connect(
-        str(engine.url.database), timeout=0, isolation_level=None, check_same_thread=False
-    )
-    raw.execute("BEGIN IMMEDIATE")
-    timer = threading.Timer(1.2, raw.execute, args=("COMMIT",))  # three busy timeouts
-    timer.start()
-    try:
-        with session_scope(session_factory(engine, Transactions.BACKGROUND)) as session:
-            session.add(Learner(id="patient", name="Patient"))
-    finally:
-        timer.join(DEADLINE)
-        raw.close()
+    background = session_factory(engine, Transactions.BACKGROUND)
+    with another_process_writing(engine, 1.2), session_scope(background) as session:  # 3 timeouts
+        session.add(Learner(id="patient", name="Patient"))
     assert "patient" in _learners(engine)
 
 

@@ -22,7 +22,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from credstack.settings import Settings
-from credstack.store.request_scope import READS_ONLY, request_scope
+from credstack.store.request_scope import mark_reads_only, request_scope
 
 
 def get_settings(request: Request) -> Settings:
@@ -37,14 +37,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     GET and HEAD read, and so do routes with ``dependencies=[ReadsOnly]``; every other
     request begins a write transaction up front.
     """
-    state = request.app.state
-    scope = request_scope(
-        request.method,
-        reads_only=request.scope.get(READS_ONLY, False),
-        read=state.read_session_factory,
-        write=state.session_factory,
-    )
-    async with scope as session:
+    async with request_scope(request) as session:
         yield session
 
 
@@ -54,7 +47,7 @@ async def reads_only(request: Request) -> None:
     Route dependencies are solved before the route's own, so the request's session is a
     read session; see ``credstack.store.request_scope.READS_ONLY``.
     """
-    request.scope[READS_ONLY] = True
+    mark_reads_only(request)
 
 
 #: ``dependencies=[ReadsOnly]``: the route's POST only reads, then works without the database

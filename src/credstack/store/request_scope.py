@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import anyio
 from sqlalchemy.orm import Session, sessionmaker
@@ -68,18 +69,35 @@ def _limits_here() -> _Limits:
     return limits
 
 
-def request_scope(
-    method: str, *, reads_only: bool, read: sessionmaker[Session], write: sessionmaker[Session]
-) -> AbstractAsyncContextManager[Session]:
-    """The unit of work of a request with this HTTP ``method``.
+class Request(Protocol):
+    """What this module needs of a Starlette request (the API and the pages pass theirs)."""
 
-    GET, HEAD and OPTIONS read (``read``'s sessions), and so does a request whose route
-    declared it ``reads_only`` (see :data:`READS_ONLY`); any other request begins a write
-    transaction (``write``'s) up front, off the server's worker threads.
+    @property
+    def method(self) -> str: ...
+
+    @property
+    def scope(self) -> MutableMapping[str, Any]: ...
+
+    @property
+    def app(self) -> Any: ...
+
+
+def request_scope(request: Request) -> AbstractAsyncContextManager[Session]:
+    """The unit of work of one request of the app (``credstack.app`` made its factories).
+
+    GET, HEAD and OPTIONS read (``app.state.read_session_factory``), and so does a request
+    whose route marked it with :func:`mark_reads_only`; any other request begins a write
+    transaction (``app.state.session_factory``) up front, off the server's worker threads.
     """
-    if reads_only or method.upper() in READ_ONLY_METHODS:
-        return _scope(read, writes=False)
-    return _scope(write, writes=True)
+    state = request.app.state
+    if request.scope.get(READS_ONLY, False) or request.method.upper() in READ_ONLY_METHODS:
+        return _scope(state.read_session_factory, writes=False)
+    return _scope(state.session_factory, writes=True)
+
+
+def mark_reads_only(request: Request) -> None:
+    """Make this request's sessions read sessions (a route dependency calls it first)."""
+    request.scope[READS_ONLY] = True
 
 
 @asynccontextmanager

@@ -37,7 +37,7 @@ from credstack.core.rate_limit import RateLimiters
 from credstack.services.accounts import users as accounts
 from credstack.settings import Settings
 from credstack.store.models import User
-from credstack.store.request_scope import READS_ONLY, request_scope
+from credstack.store.request_scope import mark_reads_only, request_scope
 
 SESSION_COOKIE = "credstack_session"
 SESSION_LIFETIME = 7 * 24 * 3600
@@ -146,14 +146,7 @@ async def get_web_db(request: Request) -> AsyncIterator[Session]:
     the API package: the two edges are independent layers): GET and HEAD pages read
     without waiting for writers, forms begin their write transaction up front.
     """
-    state = request.app.state
-    scope = request_scope(
-        request.method,
-        reads_only=request.scope.get(READS_ONLY, False),
-        read=state.read_session_factory,
-        write=state.session_factory,
-    )
-    async with scope as session:
+    async with request_scope(request) as session:
         yield session
 
 
@@ -162,7 +155,7 @@ async def reads_only(request: Request) -> None:
 
     The same as ``credstack.api.dependencies.reads_only``, for pages.
     """
-    request.scope[READS_ONLY] = True
+    mark_reads_only(request)
 
 
 #: ``dependencies=[ReadsOnly]``: the form only reads, then works without the database
