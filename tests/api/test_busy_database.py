@@ -7,14 +7,14 @@ process" holds the write lock through a plain ``sqlite3`` connection.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from credstack.api.dependencies import DbSession, ReadsOnly
 from credstack.app import create_app
@@ -23,20 +23,35 @@ from credstack.store.engine import engine_for
 from credstack.store.migrate import upgrade_to_head
 from credstack.store.models import Learner
 
+AppOnFile = Callable[[int], tuple[FastAPI, Path]]
+
 
 @pytest.fixture
-def file_app(tmp_path: Path) -> Iterator[tuple[FastAPI, Path]]:
-    """The app on its own SQLite file with a 300 ms busy timeout, and probe routes."""
-    database = tmp_path / "busy.db"
-    settings = Settings(
-        home=tmp_path / "home",
-        database_url=f"sqlite:///{database}",
-        secret_key=SecretStr("test-master-secret-not-for-production"),
-        sqlite_busy_timeout_ms=300,
-    )
-    engine = engine_for(settings)
-    upgrade_to_head(engine)
-    app = create_app(settings, engine)
+def app_on_file(tmp_path: Path) -> Iterator[AppOnFile]:
+    """Makes the app on its own SQLite file with the given busy timeout, and probe routes."""
+    engines: list[Engine] = []
+
+    def make(busy_timeout_ms: int) -> tuple[FastAPI, Path]:
+        database = tmp_path / "busy.db"
+        settings = Settings(
+            home=tmp_path / "home",
+            database_url=f"sqlite:///{database}",
+            secret_key=SecretStr("test-master-secret-not-for-production"),
+            sqlite_busy_timeout_ms=busy_timeout_ms,
+        )
+        engine = engine_for(settings)
+        engines.append(engine)
+        upgrade_to_head(engine)
+        app = create_app(settings, engine)
+        app.include_router(_probe_routes())
+        return app, database
+
+    yield make
+    for engine in engines:
+        engine.dispose()
+
+
+def _probe_routes() -> APIRouter:
     router = APIRouter()
 
     @router.post("/probe/learners/{learner_id}")
@@ -53,15 +68,13 @@ def file_app(tmp_path: Path) -> Iterator[tuple[FastAPI, Path]]:
     def count(db: DbSession) -> int:
         return len(db.scalars(select(Learner.id)).all())
 
-    app.include_router(router)
-    yield app, database
-    engine.dispose()
+    return router
 
 
 def test_a_write_behind_a_long_lock_is_503_busy_and_reads_still_answer(
-    file_app: tuple[FastAPI, Path],
+    app_on_file: AppOnFile,
 ) -> None:
-    app, database = file_app
+    app, database = app_on_file(300)
     other = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")
     try:
@@ -86,13 +99,14 @@ def test_a_write_behind_a_long_lock_is_503_busy_and_reads_still_answer(
         assert client.get("/probe/learners").json() == ["late"]
 
 
-def test_a_deadlock_free_burst_of_writes_all_commit(file_app: tuple[FastAPI, Path]) -> None:
+def test_a_deadlock_free_burst_of_writes_all_commit(app_on_file: AppOnFile) -> None:
     """More concurrent writes than the server has worker threads: all of them commit.
 
     Each holds the lock across two of FastAPI's thread hops (the route, then the response
-    serialisation); had the waiters taken the worker threads, the holder would find none.
+    serialisation); had the waiters taken the worker threads, the holder would find none
+    and every request would wait out the (generous) busy timeout.
     """
-    app, _database = file_app
+    app, _database = app_on_file(20_000)
     from concurrent.futures import ThreadPoolExecutor
 
     with TestClient(app) as client, ThreadPoolExecutor(max_workers=60) as pool:
