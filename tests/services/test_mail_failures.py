@@ -62,7 +62,7 @@ def test_a_stored_address_with_a_line_break_is_given_up_and_the_rest_written(
         assert refused.sent_at is None and refused.gave_up_at is not None
         assert refused.attempts == 1 and refused.next_attempt_at is None
     assert "line break" in (bad.last_error or "")
-    assert "not exactly one e-mail address" in (listed.last_error or "")
+    assert "give one address, not a list" in (listed.last_error or "")
     sent = db.scalars(select(OutboxEmail).where(OutboxEmail.award_id.in_([before.id, after.id])))
     assert all(email.sent_at is not None for email in sent)
     files = sorted((ctx.home / "outbox").glob("*.eml"))
