@@ -17,13 +17,13 @@ from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
 
-from credstack.api.dependencies import AppSettings, DbSession
+from credstack.api.dependencies import AppSettings, DbSession, rate_limiter
 from credstack.core.errors import AuthenticationError
 from credstack.services.accounts import tokens
 from credstack.services.accounts.sessions import SessionPolicy, session_user
 from credstack.services.accounts.users import Principal
 from credstack.services.context import ServiceContext
-from credstack.services.rate_limits import Hit, RateLimiter
+from credstack.services.rate_limits import Hit
 
 SESSION_SCOPE_KEY = "credstack.session"
 NOT_AUTHENTICATED = (
@@ -49,8 +49,7 @@ def api_principal(request: Request, session: DbSession, settings: AppSettings) -
         if scheme.lower() != "bearer" or not value.strip():
             raise AuthenticationError("use 'Authorization: Bearer cst_...' with an API token")
         ctx = ServiceContext.from_settings(settings, actor="api")
-        # counted before the lookup, in its own transaction (``services.rate_limits``)
-        rate_limiter(request).enforce(ctx, Hit("api-token", tokens.token_hash(value.strip())))
+        # the token was counted before the request's transaction began (``get_session``)
         return tokens.authenticate(session, ctx, value.strip())
     web: _SessionView | None = request.scope.get(SESSION_SCOPE_KEY)
     session_id = web.session_id if web is not None else None
@@ -72,16 +71,6 @@ def acting_context(settings: AppSettings, principal: ApiPrincipal) -> ServiceCon
 
 
 ActingContext = Annotated[ServiceContext, Depends(acting_context)]
-
-
-def rate_limiter(request: Request) -> RateLimiter:
-    """The app's rate limiter (made from its settings if the web edge did not install one)."""
-    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
-    if limiter is None:
-        limiter = request.app.state.rate_limiter = RateLimiter.from_settings(
-            request.app.state.session_factory, request.app.state.settings
-        )
-    return limiter
 
 
 def enforce_rate_limit(request: Request, name: str) -> None:

@@ -20,7 +20,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
+from credstack.services.accounts import tokens
+from credstack.services.context import ServiceContext
+from credstack.services.rate_limits import Hit, RateLimiter
 from credstack.settings import Settings
 from credstack.store.request_scope import mark_reads_only, request_scope
 
@@ -35,10 +39,35 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     """A session for one request: committed on success, rolled back on any error.
 
     GET and HEAD read, and so do routes with ``dependencies=[ReadsOnly]``; every other
-    request begins a write transaction up front.
+    request begins a write transaction up front. An API token is counted against its
+    rate limit first, in a short transaction of its own: once the request's write
+    transaction holds SQLite's write lock, no other transaction of it could write.
     """
+    await run_in_threadpool(count_api_token, request)
     async with request_scope(request) as session:
         yield session
+
+
+def rate_limiter(request: Request) -> RateLimiter:
+    """The app's rate limiter (made from its settings if the web edge did not install one)."""
+    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    if limiter is None:
+        limiter = request.app.state.rate_limiter = RateLimiter.from_settings(
+            request.app.state.session_factory, request.app.state.settings
+        )
+    return limiter
+
+
+def count_api_token(request: Request) -> None:
+    """Count one ``api-token`` hit for a bearer token (429 when over), before any lookup.
+
+    Every attempt counts, a wrong token too: that is what limits guessing.
+    """
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return
+    ctx = ServiceContext.from_settings(get_settings(request), actor="api")
+    rate_limiter(request).enforce(ctx, Hit("api-token", tokens.token_hash(value.strip())))
 
 
 async def reads_only(request: Request) -> None:

@@ -47,6 +47,8 @@ READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: SQLite's write lock, and so every other write, through that work. Its few writes are
 #: then best effort (``credstack.store.engine.best_effort``).
 READS_ONLY = "credstack.reads_only"
+#: ASGI scope key holding the request's session while its write transaction is open
+_OPEN_WRITE = "credstack.open_write_session"
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,18 @@ def request_scope(request: Request) -> AbstractAsyncContextManager[Session]:
     state = request.app.state
     if request.scope.get(READS_ONLY, False) or request.method.upper() in READ_ONLY_METHODS:
         return _scope(state.read_session_factory, writes=False)
-    return _scope(state.session_factory, writes=True)
+    return _scope(state.session_factory, writes=True, scope=request.scope)
+
+
+def open_write_session(request: Request) -> Session | None:
+    """The request's session once its write transaction has begun, else None.
+
+    On SQLite that transaction holds the write lock: another transaction of the same
+    request (a rate-limit counter's own) would wait for it until the busy timeout, so
+    such work must use this session instead.
+    """
+    session: Session | None = request.scope.get(_OPEN_WRITE)
+    return session
 
 
 def mark_reads_only(request: Request) -> None:
@@ -101,13 +114,20 @@ def mark_reads_only(request: Request) -> None:
 
 
 @asynccontextmanager
-async def _scope(factory: sessionmaker[Session], *, writes: bool) -> AsyncIterator[Session]:
+async def _scope(
+    factory: sessionmaker[Session],
+    *,
+    writes: bool,
+    scope: MutableMapping[str, Any] | None = None,
+) -> AsyncIterator[Session]:
     limits = _limits_here()
     async with limits.writes if writes else nullcontext():
         session = factory()
         try:
             if writes:
                 await anyio.to_thread.run_sync(session.connection, limiter=limits.threads)
+                if scope is not None:
+                    scope[_OPEN_WRITE] = session
             yield session
             await anyio.to_thread.run_sync(session.commit, limiter=limits.threads)
         except BaseException:
@@ -115,5 +135,7 @@ async def _scope(factory: sessionmaker[Session], *, writes: bool) -> AsyncIterat
                 await anyio.to_thread.run_sync(session.rollback, limiter=limits.threads)
             raise
         finally:
+            if scope is not None:
+                scope.pop(_OPEN_WRITE, None)
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(session.close, limiter=limits.threads)

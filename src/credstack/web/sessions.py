@@ -51,7 +51,7 @@ from credstack.services.context import ServiceContext
 from credstack.services.rate_limits import Hit, RateLimiter
 from credstack.settings import Settings
 from credstack.store.models import User
-from credstack.store.request_scope import mark_reads_only, request_scope
+from credstack.store.request_scope import mark_reads_only, open_write_session, request_scope
 from credstack.web.csrf_form import CSRF_FIELD as CSRF_FIELD  # re-exported
 from credstack.web.csrf_form import csrf_field_of
 
@@ -335,7 +335,14 @@ def enforce_rate_limit(request: Request, *hits: Hit) -> None:
     """Count ``hits`` in a transaction of their own; ``TooManyRequestsError`` (429) if over.
 
     Call it before the request's own database session is used (``services.rate_limits``).
+    A form whose write transaction has already begun (its route takes ``WebDb``) holds
+    SQLite's write lock, so its hits are counted in that transaction instead: the forms
+    that count this way answer a refusal with a page, so the hit commits with it.
     """
+    session = open_write_session(request)
+    if session is not None:
+        count_rate_limit(request, session, *hits)
+        return
     limiter: RateLimiter = request.app.state.rate_limiter
     limiter.enforce(ServiceContext.from_settings(request.app.state.settings, actor="web"), *hits)
 
