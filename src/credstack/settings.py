@@ -21,6 +21,8 @@ from credstack.core.rate_limit import parse_limits
 SECRET_FILE_NAME = "secret.key"
 #: name of the embedded SQLite database inside ``CREDSTACK_HOME``
 DATABASE_FILE_NAME = "credstack.db"
+#: how long a SQLite write waits for the write lock before answering "busy" (ms)
+DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 def normalise_database_url(url: str) -> str:
@@ -40,6 +42,9 @@ class Settings(BaseSettings):
 
     ``allow_http_loopback`` (``CREDSTACK_ALLOW_HTTP_LOOPBACK``) lets the server fetch plain
     http from 127.0.0.1/localhost (an issuer's domain check); for tests only.
+
+    ``sqlite_busy_timeout_ms`` (``CREDSTACK_SQLITE_BUSY_TIMEOUT_MS``): how long a write
+    waits for SQLite's single write lock before the request answers 503 "busy".
     """
 
     model_config = SettingsConfigDict(env_prefix="CREDSTACK_", extra="ignore", frozen=True)
@@ -67,6 +72,7 @@ class Settings(BaseSettings):
     session_max_days: float = Field(default=14.0, gt=0)
     #: overrides of ``core.rate_limit.DEFAULT_LIMITS``: ``"api-token=600/minute,..."``
     rate_limits: str = ""
+    sqlite_busy_timeout_ms: int = Field(default=DEFAULT_SQLITE_BUSY_TIMEOUT_MS, ge=0, le=600_000)
 
     @field_validator("home")
     @classmethod

@@ -18,13 +18,13 @@ from typing import Annotated, Any, Protocol
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
-from credstack.api.dependencies import AppSettings, DbSession
+from credstack.api.dependencies import AppSettings, DbSession, rate_limiter
 from credstack.core.errors import AuthenticationError
 from credstack.services.accounts import tokens
 from credstack.services.accounts.sessions import SessionPolicy, session_user
 from credstack.services.accounts.users import Principal
 from credstack.services.context import ServiceContext
-from credstack.services.rate_limits import Hit, RateLimiter
+from credstack.services.rate_limits import Hit
 
 SESSION_SCOPE_KEY = "credstack.session"
 NOT_AUTHENTICATED = (
@@ -71,10 +71,8 @@ def api_principal(
     """
     if bearer is not None:
         ctx = ServiceContext.from_settings(settings, actor="api")
-        value = bearer.credentials.strip()
-        # counted before the lookup, in its own transaction (``services.rate_limits``)
-        rate_limiter(request).enforce(ctx, Hit("api-token", tokens.token_hash(value)))
-        return tokens.authenticate(session, ctx, value)
+        # the token was counted before the request's transaction began (``get_session``)
+        return tokens.authenticate(session, ctx, bearer.credentials.strip())
     if "authorization" in request.headers:  # present but empty or not a bearer token
         raise AuthenticationError("use 'Authorization: Bearer cst_...' with an API token")
     web: _SessionView | None = request.scope.get(SESSION_SCOPE_KEY)
@@ -97,16 +95,6 @@ def acting_context(settings: AppSettings, principal: ApiPrincipal) -> ServiceCon
 
 
 ActingContext = Annotated[ServiceContext, Depends(acting_context)]
-
-
-def rate_limiter(request: Request) -> RateLimiter:
-    """The app's rate limiter (made from its settings if the web edge did not install one)."""
-    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
-    if limiter is None:
-        limiter = request.app.state.rate_limiter = RateLimiter.from_settings(
-            request.app.state.session_factory, request.app.state.settings
-        )
-    return limiter
 
 
 def enforce_rate_limit(request: Request, name: str) -> None:

@@ -32,14 +32,14 @@ import hmac
 import json
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -51,6 +51,7 @@ from credstack.services.context import ServiceContext
 from credstack.services.rate_limits import Hit, RateLimiter
 from credstack.settings import Settings
 from credstack.store.models import User
+from credstack.store.request_scope import mark_reads_only, open_write_session, request_scope
 from credstack.web.csrf_form import CSRF_FIELD as CSRF_FIELD  # re-exported
 from credstack.web.csrf_form import csrf_field_of
 
@@ -180,24 +181,27 @@ def sign_out(request: Request, db: Session) -> None:
     session.clear()
 
 
-def get_web_db(request: Request) -> Iterator[Session]:
+async def get_web_db(request: Request) -> AsyncIterator[Session]:
     """A page request's database session: committed on success, rolled back on error.
 
     The same contract as ``credstack.api.dependencies.get_session`` (pages may not import
-    the API package: the two edges are independent layers).
+    the API package: the two edges are independent layers): GET and HEAD pages read
+    without waiting for writers, forms begin their write transaction up front.
     """
-    factory: sessionmaker[Session] = request.app.state.session_factory
-    session = factory()
-    try:
+    async with request_scope(request) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
+async def reads_only(request: Request) -> None:
+    """Mark this page request as one that only reads (a form that verifies, then shows).
+
+    The same as ``credstack.api.dependencies.reads_only``, for pages.
+    """
+    mark_reads_only(request)
+
+
+#: ``dependencies=[ReadsOnly]``: the form only reads, then works without the database
+ReadsOnly = Depends(reads_only)
 #: a page request's session, committed before the response goes out
 WebDb = Annotated[Session, Depends(get_web_db, scope="function")]
 
@@ -331,7 +335,14 @@ def enforce_rate_limit(request: Request, *hits: Hit) -> None:
     """Count ``hits`` in a transaction of their own; ``TooManyRequestsError`` (429) if over.
 
     Call it before the request's own database session is used (``services.rate_limits``).
+    A form whose write transaction has already begun (its route takes ``WebDb``) holds
+    SQLite's write lock, so its hits are counted in that transaction instead: the forms
+    that count this way answer a refusal with a page, so the hit commits with it.
     """
+    session = open_write_session(request)
+    if session is not None:
+        count_rate_limit(request, session, *hits)
+        return
     limiter: RateLimiter = request.app.state.rate_limiter
     limiter.enforce(ServiceContext.from_settings(request.app.state.settings, actor="web"), *hits)
 

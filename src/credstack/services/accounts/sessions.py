@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from credstack.services.accounts.random_tokens import new_token, token_digest
 from credstack.services.context import ServiceContext
+from credstack.store.engine import best_effort
 from credstack.store.models import User, UserSession
 from credstack.store.sweeping import delete_lapsed
 
@@ -90,19 +91,28 @@ def start_session(
 def session_user(
     session: Session, session_id: str, policy: SessionPolicy, now: datetime
 ) -> User | None:
-    """The user of a live session, noting its use; None if it ended or never existed."""
+    """The user of a live session, noting its use; None if it ended or never existed.
+
+    Both writes (deleting an ended session, the last-seen stamp) happen on GET pages,
+    which read without waiting for writers: they are best effort, skipped when another
+    write holds the lock (the stamp is written again on a later visit, an ended session
+    is refused all the same and swept later).
+    """
     row = session.get(UserSession, token_digest(session_id))
     if row is None:
         return None
+    user_id = row.user_id
     if policy.ended(row, now):
-        session.delete(row)
-        session.flush()
+        with best_effort(session):
+            session.delete(row)
+            session.flush()
         return None
     if now - row.last_seen_at >= TOUCH_GRANULARITY:
-        row.last_seen_at = now
-        row.expires_at = policy.expiry(row, now)
-        session.flush()
-    return session.get(User, row.user_id)
+        with best_effort(session):
+            row.last_seen_at = now
+            row.expires_at = policy.expiry(row, now)
+            session.flush()
+    return session.get(User, user_id)
 
 
 def end_session(session: Session, session_id: str) -> None:

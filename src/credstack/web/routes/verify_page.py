@@ -31,7 +31,7 @@ from credstack.services.verification.verify import VerificationRequest, build_fe
 from credstack.store.models import User
 from credstack.web.negotiation import page_router
 from credstack.web.rendering import render
-from credstack.web.sessions import OptionalUser, WebDb, rate_limited
+from credstack.web.sessions import OptionalUser, ReadsOnly, WebDb, rate_limited
 
 router = page_router()
 
@@ -90,8 +90,9 @@ def verify_form(request: Request, user: OptionalUser) -> Response:
 @router.post(
     "/verify",
     response_class=HTMLResponse,
-    # counted before the signed-in person is looked up (see ``web.sessions.rate_limited``)
-    dependencies=[Depends(rate_limited("verify"))],
+    # counted before the signed-in person is looked up (see ``web.sessions.rate_limited``);
+    # a read session: no write lock is held while the credential is verified
+    dependencies=[ReadsOnly, Depends(rate_limited("verify"))],
 )
 async def verify_submit(
     request: Request,
