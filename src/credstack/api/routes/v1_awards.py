@@ -8,9 +8,7 @@ errors (``services.issuing.bulk_jobs``, run by ``credstack.workers.bulk_jobs``).
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import (
@@ -33,7 +31,7 @@ from credstack.services.accounts.authz import Action
 from credstack.services.achievements.lifecycle import achievement_for
 from credstack.services.context import ServiceContext
 from credstack.services.issuing import awards, listing
-from credstack.services.issuing.bulk_jobs import BulkJobs, upload_folder
+from credstack.services.issuing.bulk_jobs import BulkJobs, save_upload
 from credstack.services.issuing.listing import AwardFilters, AwardSummary
 from credstack.services.revocation import revoke as revocation
 from credstack.store.models import Award, AwardState
@@ -42,7 +40,6 @@ router = APIRouter(prefix="/api/v1", tags=["awards"])
 
 #: largest CSV upload accepted
 MAX_CSV_BYTES = 50 * 1024 * 1024
-_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -144,7 +141,9 @@ async def bulk_upload(
     skip_invalid: Annotated[bool, Form()] = False,
 ) -> dict[str, Any]:
     achievement = achievement_for(session, principal, achievement_id, Action.AWARD)
-    path = await _saved_upload(file, ctx.home)
+    path = await save_upload(file.read, ctx.home, max_bytes=MAX_CSV_BYTES)
+    if path is None:
+        raise HTTPException(413, "the CSV file is larger than 50 MB: split it into parts")
     jobs = bulk_jobs(request)
     job = jobs.create(
         organization_id=achievement.organization_id,
@@ -160,20 +159,3 @@ def get_job(
     job_id: str, request: Request, session: DbSession, principal: ApiPrincipal
 ) -> dict[str, Any]:
     return bulk_jobs(request).job_for(session, principal, job_id).to_json()
-
-
-async def _saved_upload(file: UploadFile, home: Path) -> Path:
-    """The upload in a temporary file under the home; 413 beyond :data:`MAX_CSV_BYTES`."""
-    folder = upload_folder(home)
-    handle = tempfile.NamedTemporaryFile(dir=folder, suffix=".csv", delete=False)  # noqa: SIM115
-    path = Path(handle.name)
-    size = 0
-    with handle:
-        while chunk := await file.read(_CHUNK):
-            size += len(chunk)
-            if size > MAX_CSV_BYTES:
-                handle.close()
-                path.unlink(missing_ok=True)
-                raise HTTPException(413, "the CSV file is larger than 50 MB: split it into parts")
-            handle.write(chunk)
-    return path

@@ -28,9 +28,10 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import tempfile
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -180,6 +181,32 @@ def upload_folder(home: Path) -> Path:
     folder = home / UPLOADS
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+#: how much of an upload is read and written at a time
+UPLOAD_CHUNK = 1024 * 1024
+
+
+async def save_upload(
+    read: Callable[[int], Awaitable[bytes]], home: Path, *, max_bytes: int
+) -> Path | None:
+    """An uploaded CSV streamed into :func:`upload_folder`; None (and nothing kept) when it
+    is larger than ``max_bytes``. ``read`` is the upload's own reader (``UploadFile.read``),
+    so the API and the pages save uploads the same way without this module knowing either."""
+    folder = upload_folder(home)
+    handle = tempfile.NamedTemporaryFile(dir=folder, suffix=".csv", delete=False)  # noqa: SIM115
+    path = Path(handle.name)
+    size = 0
+    with handle:
+        while chunk := await read(UPLOAD_CHUNK):
+            size += len(chunk)
+            if size > max_bytes:
+                break
+            handle.write(chunk)
+    if size > max_bytes:
+        path.unlink(missing_ok=True)
+        return None
+    return path
 
 
 def claim_upload(csv_path: Path, job: BulkJob) -> Path:

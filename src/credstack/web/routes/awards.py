@@ -9,8 +9,6 @@ Who may see and do what is the dependencies' (``web.access``).
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import BackgroundTasks, File, Form, Request, UploadFile
@@ -20,7 +18,7 @@ from credstack.core.errors import ConflictError, InputError, NotFoundError, Vali
 from credstack.services.accounts.authz import Action
 from credstack.services.achievements import lifecycle
 from credstack.services.issuing import awards, listing
-from credstack.services.issuing.bulk_jobs import BulkJobs, upload_folder
+from credstack.services.issuing.bulk_jobs import BulkJobs, save_upload
 from credstack.services.revocation import revoke as revocation
 from credstack.store.models import Achievement, AchievementState
 from credstack.web.access import (
@@ -41,7 +39,6 @@ router = page_router()
 FormText = Annotated[str, Form()]
 PAGE_SIZE = 50
 MAX_CSV_BYTES = 50 * 1024 * 1024
-_CHUNK = 1024 * 1024
 #: seconds between refreshes of a running job's page
 JOB_REFRESH_SECONDS = 2
 JOB_NOT_FOUND = (
@@ -182,7 +179,7 @@ async def upload_csv(
     if file is None or not file.filename:
         errors = {"file": ["choose a CSV file to upload"]}
         return _page(request, db, member, achievement, errors=errors, status=422)
-    path = await _saved_upload(file, member.ctx.home)
+    path = await save_upload(file.read, member.ctx.home, max_bytes=MAX_CSV_BYTES)
     if path is None:
         errors = {"file": [f"the file is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB"]}
         return _page(request, db, member, achievement, errors=errors, status=413)
@@ -194,24 +191,6 @@ async def upload_csv(
     )
     background.add_task(jobs.launch, job, member.ctx, path, bool(skip_invalid))
     return redirect(f"/dashboard/{member.organization.id}/jobs/{job.id}")
-
-
-async def _saved_upload(file: UploadFile, home: Path) -> Path | None:
-    """The upload in a temporary file under the home, or None beyond the size limit."""
-    folder = upload_folder(home)
-    handle = tempfile.NamedTemporaryFile(dir=folder, suffix=".csv", delete=False)  # noqa: SIM115
-    path = Path(handle.name)
-    size = 0
-    with handle:
-        while chunk := await file.read(_CHUNK):
-            size += len(chunk)
-            if size > MAX_CSV_BYTES:
-                break
-            handle.write(chunk)
-    if size > MAX_CSV_BYTES:
-        path.unlink(missing_ok=True)
-        return None
-    return path
 
 
 @router.get("/dashboard/{organization_id}/jobs/{job_id}", response_class=HTMLResponse)
