@@ -27,12 +27,11 @@ from credstack.services.issuing.bulk_jobs import (
     record_start,
     recover,
     run_job,
-    save_end,
     this_worker,
     upload_folder,
 )
 from credstack.store.models import Award, BulkJobRecord
-from credstack.workers.bulk_jobs import ThreadedJobRunner
+from credstack.workers.bulk_jobs import ThreadedJobRunner, save_end
 
 #: fixtures
 ctx = award_fixtures.ctx

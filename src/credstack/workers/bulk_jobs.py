@@ -10,6 +10,7 @@ every waiting request.
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
@@ -21,10 +22,12 @@ from credstack.services.issuing.bulk_jobs import (
     BulkJob,
     claim_upload,
     fail,
+    record_end,
     record_start,
     run_job,
-    save_end,
 )
+
+logger = logging.getLogger("credstack.bulk_jobs")
 
 
 class ThreadedJobRunner:
@@ -64,3 +67,20 @@ class ThreadedJobRunner:
             finally:
                 path.unlink(missing_ok=True)
                 job.finished.set()
+
+
+def save_end(sessions: sessionmaker[Session], ctx: ServiceContext, job: BulkJob) -> None:
+    """Write the job's end state to its row in a fresh transaction, or log why not.
+
+    Memory already has it; if the database refuses (busy beyond patience, gone), the row
+    stays ``running`` and the next server start marks it interrupted (:func:`recover`).
+    """
+    session = sessions()
+    try:
+        record_end(session, ctx, job)
+        session.commit()
+    except Exception:
+        logger.exception("cannot record the end of bulk job %s (%s)", job.id, job.state)
+        session.rollback()
+    finally:
+        session.close()

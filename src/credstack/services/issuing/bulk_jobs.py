@@ -279,23 +279,6 @@ def fail(job: BulkJob, message: str) -> None:
     job.state, job.error = "failed", message
 
 
-def save_end(sessions: sessionmaker[Session], ctx: ServiceContext, job: BulkJob) -> None:
-    """Write the job's end state to its row in a fresh transaction, or log why not.
-
-    Memory already has it; if the database refuses (busy beyond patience, gone), the row
-    stays ``running`` and the next server start marks it interrupted (:func:`recover`).
-    """
-    session = sessions()
-    try:
-        record_end(session, ctx, job)
-        session.commit()
-    except Exception:
-        logger.exception("cannot record the end of bulk job %s (%s)", job.id, job.state)
-        session.rollback()
-    finally:
-        session.close()
-
-
 def record_end(session: Session, ctx: ServiceContext, job: BulkJob) -> None:
     """Write the job's end state to its row, if the row exists (the caller commits)."""
     record = session.get(BulkJobRecord, job.id)
