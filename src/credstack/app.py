@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from credstack import __version__
@@ -35,12 +37,13 @@ from credstack.api import problems
 from credstack.api.allow import allowed_methods
 from credstack.api.openapi import install_openapi
 from credstack.api.routes import v1_achievements, v1_awards
+from credstack.core.errors import BusyError
 from credstack.core.image_data import MAX_IMAGE_BYTES
 from credstack.core.inputs import MAX_INPUT_BYTES
 from credstack.services.context import ServiceContext
-from credstack.services.issuing.bulk_jobs import BulkJobs
+from credstack.services.issuing.bulk_jobs import BulkJobs, recover
 from credstack.settings import Settings
-from credstack.store.engine import create_database_engine, session_factory
+from credstack.store.engine import Transactions, engine_for, session_factory, session_scope
 from credstack.store.write_errors import cannot_write_reason
 from credstack.web.body_limits import MULTIPART_ALLOWANCE, BodyLimit, BodyLimitMiddleware
 from credstack.web.errors import error_response, refusal_response
@@ -53,6 +56,8 @@ from credstack.web.sessions import install_sessions
 from credstack.workers.bulk_jobs import ThreadedJobRunner
 from credstack.workers.mail_delivery import MailDelivery
 from credstack.workers.status_lists import status_list_refresher
+
+logger = logging.getLogger("credstack.app")
 
 #: modules whose ``router`` is mounted, in order (add one line per router)
 ROUTER_MODULES: tuple[str, ...] = (
@@ -67,6 +72,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "credstack.web.routes.verify_page",
     "credstack.web.routes.wallet",
     "credstack.web.routes.auth",
+    "credstack.web.routes.passwords",
     "credstack.web.routes.dashboard",
     "credstack.web.routes.issuer_trust",
     "credstack.web.routes.achievements",
@@ -124,12 +130,18 @@ def create_app(
     outer transaction they roll back afterwards. ``background`` runs the background loops
     (``credstack.workers``: mail delivery, status-list re-signing) from the app's start to
     its shutdown.
+
+    The app keeps three session factories on one engine (``credstack.store.engine``):
+    ``session_factory`` for requests that change data (SQLite write lock first),
+    ``read_session_factory`` for GET and HEAD requests (never wait for a writer), and
+    ``background_session_factory`` for bulk jobs and other work behind the requests.
     """
     owns_engine = engine is None
-    engine = engine or create_database_engine(settings.effective_database_url)
+    engine = engine or engine_for(settings)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(_recover_bulk_jobs, app)
         loops = []
         if background:
             ctx = ServiceContext.from_settings(settings)
@@ -155,9 +167,14 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.session_factory = sessions or session_factory(engine)
+    app.state.session_factory = sessions or session_factory(engine, Transactions.WRITE)
+    app.state.read_session_factory = sessions or session_factory(engine, Transactions.READ)
+    app.state.background_session_factory = sessions or session_factory(
+        engine, Transactions.BACKGROUND
+    )
     app.state.bulk_jobs = BulkJobs(
-        app.state.session_factory, runner=ThreadedJobRunner(app.state.session_factory)
+        app.state.read_session_factory,
+        runner=ThreadedJobRunner(app.state.background_session_factory),
     )
     install_error_handlers(app)
     install_openapi(app)
@@ -210,3 +227,27 @@ def install_error_handlers(app: FastAPI) -> None:
     for kind in problems.HANDLED:
         app.add_exception_handler(kind, answer_error)
     app.add_exception_handler(DBAPIError, answer_database_error)
+
+
+def _recover_bulk_jobs(app: FastAPI) -> None:
+    """Before serving: end the jobs a dead server left running, delete orphaned uploads.
+
+    A write that waits at most the busy timeout: a start-up must not hang behind
+    another process's long write, nor fail on a database that is not ready (``/healthz``
+    says what is wrong); the next start-up tries again.
+    """
+    ctx = ServiceContext(
+        base_url=app.state.settings.base_url, master_secret=b"", home=app.state.settings.home
+    )
+    try:
+        with session_scope(app.state.session_factory) as session:
+            found = recover(session, ctx)
+    except (BusyError, SQLAlchemyError, OSError) as exc:
+        logger.warning("bulk jobs left by a stopped server were not checked: %s", exc)
+        return
+    if found.interrupted or found.deleted_uploads:
+        logger.info(
+            "bulk jobs: %d interrupted by a stopped server, %d orphaned uploads deleted",
+            len(found.interrupted),
+            len(found.deleted_uploads),
+        )

@@ -15,11 +15,14 @@ from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from credstack.core.errors import ConfigurationError
+from credstack.core.rate_limit import parse_limits
 
 #: name of the master secret file inside ``CREDSTACK_HOME`` (created 0600 by ``credstack init``)
 SECRET_FILE_NAME = "secret.key"
 #: name of the embedded SQLite database inside ``CREDSTACK_HOME``
 DATABASE_FILE_NAME = "credstack.db"
+#: how long a SQLite write waits for the write lock before answering "busy" (ms)
+DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 def normalise_database_url(url: str) -> str:
@@ -34,10 +37,14 @@ def normalise_database_url(url: str) -> str:
 
 class Settings(BaseSettings):
     """The variables of architecture §6 (home, database URL, base URL, secret, SMTP), plus the
-    status-list lifetime (docs/status-lists.md) and the verification budget.
+    status-list lifetime (docs/status-lists.md), the verification budget, and the session
+    and rate-limit settings (docs/operations.md).
 
     ``allow_http_loopback`` (``CREDSTACK_ALLOW_HTTP_LOOPBACK``) lets the server fetch plain
     http from 127.0.0.1/localhost (an issuer's domain check); for tests only.
+
+    ``sqlite_busy_timeout_ms`` (``CREDSTACK_SQLITE_BUSY_TIMEOUT_MS``): how long a write
+    waits for SQLite's single write lock before the request answers 503 "busy".
     """
 
     model_config = SettingsConfigDict(env_prefix="CREDSTACK_", extra="ignore", frozen=True)
@@ -60,6 +67,12 @@ class Settings(BaseSettings):
     verify_workers: int = Field(default=2, ge=1, le=64)
     verify_queue: int = Field(default=8, ge=0)
     allow_http_loopback: bool = False
+    #: sessions end after this many hours unused, and this many days after signing in
+    session_idle_hours: float = Field(default=24.0, gt=0)
+    session_max_days: float = Field(default=14.0, gt=0)
+    #: overrides of ``core.rate_limit.DEFAULT_LIMITS``: ``"api-token=600/minute,..."``
+    rate_limits: str = ""
+    sqlite_busy_timeout_ms: int = Field(default=DEFAULT_SQLITE_BUSY_TIMEOUT_MS, ge=0, le=600_000)
 
     @field_validator("home")
     @classmethod
@@ -73,6 +86,12 @@ class Settings(BaseSettings):
         if value is None or not value.strip():
             return None
         return normalise_database_url(value.strip())
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _readable_limits(cls, value: str) -> str:
+        parse_limits(value)  # raises ValueError naming the entry that is wrong
+        return value
 
     @field_validator("base_url")
     @classmethod

@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from v1_world import make_user, session_client
 
 from credstack.app import create_app
@@ -124,7 +124,9 @@ def test_a_refused_api_write_answers_a_503_problem(
         user = make_user(writable, f"owner-{secrets.token_hex(4)}@example.org")
         writable.commit()
     try:
-        with session_client(read_only_app, settings, user) as client:
+        # the session row is written beforehand, as a sign-in before the database went read-only
+        writer = sessionmaker(engine, expire_on_commit=False)
+        with session_client(read_only_app, settings, user, writer) as client:
             response = client.post(
                 "/api/v1/organizations",
                 json={"name": "Read Only U", "type": "university",

@@ -7,11 +7,11 @@ import time
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 from v1_world import build_world, session_client
 
 from credstack.app import create_app
-from credstack.core.rate_limit import RateLimiters
 from credstack.settings import Settings
 from credstack.web.sessions import (
     SESSION_COOKIE,
@@ -107,8 +107,11 @@ def test_a_forged_or_expired_cookie_is_no_session(settings: Settings) -> None:
     assert decode_cookie(key, payload[:-2] + "xx." + signature, now) is None
 
 
-def test_verify_is_rate_limited_with_retry_after(app: FastAPI) -> None:
-    app.state.rate_limiters = RateLimiters({"verify": (2, 60.0)})
+def test_verify_is_rate_limited_with_retry_after(
+    settings: Settings, engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    limited_settings = settings.model_copy(update={"rate_limits": "verify=2/minute"})
+    app = create_app(limited_settings, engine=engine, sessions=sessions)
     with TestClient(app) as client:
         codes = [client.post("/api/v1/verify", content=b"{}").status_code for _ in range(3)]
         limited = client.post("/api/v1/verify", content=b"{}")

@@ -7,23 +7,21 @@ tokens; ``home`` is the callers' organisation, ``other`` belongs to a stranger.
 from __future__ import annotations
 
 import base64
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from credstack.services.accounts import authz, tokens
-from credstack.services.accounts import users as accounts
 from credstack.services.accounts.users import Principal
 from credstack.services.achievements import lifecycle as achievements
 from credstack.services.context import ServiceContext
 from credstack.services.issuing import awards
 from credstack.settings import Settings
 from credstack.store.models import Role, User
-from credstack.web.sessions import SESSION_COOKIE, encode_cookie, session_key
+from signed_in import SESSION_COOKIE, session_cookie
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "micro-credential.yaml"
 CSRF = "test-csrf-token"
@@ -85,19 +83,19 @@ def build_world(db: Session, settings: Settings) -> World:
     return World(home, other, users, ctx)
 
 
-def session_client(app: FastAPI, settings: Settings, user: User | None) -> TestClient:
-    """A client whose cookie jar holds a signed session of ``user`` (None: anonymous)."""
+def session_client(
+    app: FastAPI,
+    settings: Settings,
+    user: User | None,
+    sessions: sessionmaker[Session] | None = None,
+) -> TestClient:
+    """A client whose cookie jar holds a signed session of ``user`` (None: anonymous).
+
+    The session row is written through ``sessions`` (default: the app's own factory).
+    """
     client = TestClient(app)
     if user is not None:
-        data = {
-            "uid": user.id,
-            "csrf": CSRF,
-            "pw": accounts.password_fingerprint(user),
-            "exp": int(time.time()) + 3600,
-        }
-        client.cookies.set(
-            SESSION_COOKIE, encode_cookie(session_key(settings.master_secret()), data)
-        )
+        client.cookies.set(SESSION_COOKIE, session_cookie(app, settings, user, CSRF, sessions))
         client.headers["X-CSRF-Token"] = CSRF
     return client
 

@@ -127,13 +127,16 @@ def link_in(message: EmailMessage, pattern: str) -> str:
     raise AssertionError(f"no link matching {pattern!r} in the e-mail:\n{text}")
 
 
-def server_env(home: Path, port: int) -> dict[str, str]:
+def server_env(home: Path, port: int, database_url: str | None = None) -> dict[str, str]:
+    """The environment of a server on ``home`` (SQLite inside it unless ``database_url``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSTACK_")}
     env.update(
         CREDSTACK_HOME=str(home),
         CREDSTACK_BASE_URL=f"http://127.0.0.1:{port}",
         PYTHONUNBUFFERED="1",
     )
+    if database_url is not None:
+        env["CREDSTACK_DATABASE_URL"] = database_url
     return env
 
 
@@ -149,14 +152,21 @@ def run_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess
 
 
 def start_server(
-    home: Path, *, demo: bool = False, settings: dict[str, str] | None = None
+    home: Path,
+    *,
+    demo: bool = False,
+    settings: dict[str, str] | None = None,
+    database_url: str | None = None,
+    port: int | None = None,
 ) -> RunningServer:
     """Start ``credstack serve`` (after ``init``, or with ``--demo``) and wait for /healthz.
 
-    ``settings`` are extra environment variables (``CREDSTACK_VERIFY_CPU_SECONDS``…).
+    ``settings`` are extra environment variables (``CREDSTACK_VERIFY_CPU_SECONDS``…);
+    ``database_url`` serves another database than the home's SQLite file; ``port`` starts
+    the server again on the address its credentials already name (a restart).
     """
-    port = free_port()
-    env = server_env(home, port) | (settings or {})
+    port = port or free_port()
+    env = server_env(home, port, database_url) | (settings or {})
     home.mkdir(parents=True, exist_ok=True)
     if not demo:
         initialised = run_cli(["init"], env)

@@ -71,11 +71,3 @@ def test_memberships_list_the_organisations_and_roles(db: Session, ctx: ServiceC
     assert [(o.slug, role) for o, role in accounts.memberships(db, ada.id)] == [
         (org.slug, Role.OWNER)
     ]
-
-
-def test_a_password_change_ends_existing_sessions(db: Session, ctx: ServiceContext) -> None:
-    ada = person(db, ctx, "ada")
-    fingerprint = accounts.password_fingerprint(ada)
-    assert accounts.session_user(db, ada.id, fingerprint) is ada
-    ada.password_hash = accounts.hash_password("a brand new password", b"fedcba9876543210")
-    assert accounts.session_user(db, ada.id, fingerprint) is None

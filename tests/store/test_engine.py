@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from credstack.core.errors import ConfigurationError
 from credstack.store.engine import (
+    Transactions,
     create_database_engine,
     redact_url,
     session_factory,
@@ -80,7 +81,8 @@ def test_a_reader_is_not_blocked_by_an_open_writer(tmp_path: Path) -> None:
     thread.start()
     assert writer_ready.wait(10)
     try:
-        with session_scope(factory) as session:
+        # a GET request's session (Transactions.READ): a deferred snapshot, no write lock
+        with session_scope(session_factory(engine, Transactions.READ)) as session:
             assert session.get(Learner, "before") is not None
             assert session.get(Learner, "during") is None
     finally:

@@ -8,7 +8,6 @@ Browsers hold a real signed session cookie (a visitor's has a CSRF token and no 
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from credstack.services.accounts import authz
-from credstack.services.accounts import users as accounts
 from credstack.services.accounts.users import Principal
 from credstack.services.achievements import lifecycle
 from credstack.services.context import ServiceContext
@@ -27,7 +25,7 @@ from credstack.services.learners import wallet
 from credstack.services.learners.claims import queue_claim_email
 from credstack.settings import Settings
 from credstack.store.models import User
-from credstack.web.sessions import SESSION_COOKIE, encode_cookie, session_key
+from signed_in import SESSION_COOKIE, session_cookie
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "micro-credential.yaml"
 CSRF = "page-world-csrf-token"
@@ -102,9 +100,6 @@ def build_page_world(app: FastAPI, db: Session, settings: Settings) -> PageWorld
 def browser(app: FastAPI, settings: Settings, user: User | None) -> TestClient:
     """A client holding a signed session: ``user``'s, or a visitor's (CSRF token only)."""
     client = TestClient(app)
-    data: dict[str, object] = {"csrf": CSRF, "exp": int(time.time()) + 3600}
-    if user is not None:
-        data |= {"uid": user.id, "pw": accounts.password_fingerprint(user)}
-    client.cookies.set(SESSION_COOKIE, encode_cookie(session_key(settings.master_secret()), data))
+    client.cookies.set(SESSION_COOKIE, session_cookie(app, settings, user, CSRF))
     client.headers["X-CSRF-Token"] = CSRF
     return client

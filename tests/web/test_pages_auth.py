@@ -10,7 +10,7 @@ import re
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from web_client import PASSWORD, csrf_from, post_form, sign_up
+from web_client import PASSWORD, csrf_from, emailed_link, post_form, sign_up
 
 
 @pytest.fixture
@@ -70,13 +70,31 @@ def test_sign_up_errors_are_shown_next_to_their_fields(client: TestClient) -> No
 
 
 def test_the_same_email_cannot_sign_up_twice(client: TestClient, app: FastAPI) -> None:
+    """Finding 12: the second sign-up gets the answer a new address gets, never "exists"."""
     sign_up(client, "twice@example.org")
     other = TestClient(app)
-    response = post_form(
-        other, "/sign-up", {"name": "X", "email": "twice@example.org", "password": PASSWORD}
+    taken = post_form(
+        other, "/sign-up", {"name": "X", "email": "twice@example.org", "password": "x" * 12}
     )
-    assert response.status_code == 409
-    assert "already exists: sign in instead" in response.text
+    fresh = post_form(
+        other, "/sign-up", {"name": "X", "email": "fresh@example.org", "password": "x" * 12}
+    )
+    assert taken.status_code == fresh.status_code == 200
+    assert _main(taken.text).replace("twice@", "fresh@") == _main(fresh.text)
+    assert "already" not in taken.text
+    # the existing account is untouched; its owner is told by e-mail
+    assert emailed_link(other, "twice@example.org", "/password-reset")
+    signed_in = post_form(other, "/sign-in", {"email": "twice@example.org", "password": PASSWORD})
+    assert signed_in.status_code == 303
+    intruder = post_form(
+        TestClient(app), "/sign-in", {"email": "twice@example.org", "password": "x" * 12}
+    )
+    assert intruder.status_code == 401
+
+
+def _main(page: str) -> str:
+    """The ``<main>`` of a page (the header differs by CSRF token only)."""
+    return page[page.index("<main") : page.index("</main>")]
 
 
 def test_forms_without_the_csrf_token_are_refused(client: TestClient) -> None:

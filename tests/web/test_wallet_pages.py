@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from web_client import PASSWORD, csrf_from, post_form
+from web_client import PASSWORD, csrf_from, emailed_link, post_form, sign_up
 
 from credstack.core.baking import extract_png
 from credstack.services.context import ServiceContext
@@ -147,7 +147,7 @@ def test_another_account_cannot_act_on_my_award(
 ) -> None:
     claim_with_new_account(client, claim_link(db, ctx, award))
     eve = TestClient(client.app)
-    post_form(eve, "/sign-up", {"name": "Eve", "email": "eve@example.org", "password": PASSWORD})
+    sign_up(eve, "eve@example.org", name="Eve")
     response = post_form(eve, f"/wallet/{award.id}/public", {"public": "off"}, form_page="/wallet")
     assert response.status_code == 303
     db.expire_all()
@@ -215,3 +215,35 @@ def test_hostile_names_are_escaped_on_claim_and_wallet(
     assert hostile not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     claim_with_new_account(client, path)
     assert "<script>alert" not in client.get("/wallet").text
+
+
+def test_claiming_with_another_address_confirms_it_by_email_first(
+    client: TestClient, db: Session, ctx: ServiceContext, award: Award
+) -> None:
+    """Only the awarded address is trusted at once (the claim link went to it)."""
+    path = claim_link(db, ctx, award)
+    form = {"name": "Ada Lovelace", "email": "ada@home.example", "password": PASSWORD}
+    response = post_form(client, f"{path}/sign-up", form, form_page=path)
+    assert response.status_code == 200 and "Check your e-mail" in response.text
+    assert client.get("/wallet", follow_redirects=False).status_code == 303  # not signed in
+    link = emailed_link(client, "ada@home.example", "/sign-up/confirm/")
+    confirmed = post_form(client, link, {"password": PASSWORD})
+    assert confirmed.status_code == 303 and confirmed.headers["location"] == path
+    accepted = post_form(client, path, {"action": "accept"})
+    assert accepted.headers["location"] == "/wallet"
+    assert "Data literacy" in client.get("/wallet").text
+
+
+def test_claim_sign_ups_that_send_mail_are_limited_per_address(
+    app: FastAPI, db: Session, ctx: ServiceContext, award: Award
+) -> None:
+    path = claim_link(db, ctx, award)
+    form = {"name": "Ada Lovelace", "email": "someone@home.example", "password": PASSWORD}
+    codes = [
+        post_form(TestClient(app), f"{path}/sign-up", form, form_page=path).status_code
+        for _ in range(6)
+    ]
+    assert codes == [200] * 5 + [429]
+    refused = post_form(TestClient(app), f"{path}/sign-up", form, form_page=path)
+    assert 1 <= int(refused.headers["retry-after"]) <= 3600
+    assert "too many attempts" in refused.text

@@ -2,26 +2,29 @@
 
 ``Authorization: Bearer cst_...`` wins when present; otherwise the session cookie that
 ``credstack.web.sessions.SessionMiddleware`` loaded into the request scope is used (that
-middleware has already refused unsafe cookie requests without the CSRF token). The API
-reads the session through the scope, not by importing ``web``: the two edges are
-independent layers.
+middleware has already refused unsafe cookie requests without the CSRF token), and the
+session id it carries must name a live session in the database. The API reads the
+session through the scope, not by importing ``web``: the two edges are independent layers.
+
+Each request with a token counts against the ``api-token`` limit of that token
+(``services.rate_limits``, 1,200 a minute by default), before the token is even looked up.
 """
 
 from __future__ import annotations
 
-import time
+from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
-from credstack.api.dependencies import AppSettings, DbSession
+from credstack.api.dependencies import AppSettings, DbSession, rate_limiter
 from credstack.core.errors import AuthenticationError
-from credstack.core.rate_limit import RateLimiters
 from credstack.services.accounts import tokens
-from credstack.services.accounts import users as accounts
+from credstack.services.accounts.sessions import SessionPolicy, session_user
 from credstack.services.accounts.users import Principal
 from credstack.services.context import ServiceContext
+from credstack.services.rate_limits import Hit
 
 SESSION_SCOPE_KEY = "credstack.session"
 NOT_AUTHENTICATED = (
@@ -51,7 +54,7 @@ class _SessionView(Protocol):
     data: dict[str, Any]
 
     @property
-    def user_id(self) -> str | None: ...
+    def session_id(self) -> str | None: ...
 
 
 def api_principal(
@@ -68,14 +71,16 @@ def api_principal(
     """
     if bearer is not None:
         ctx = ServiceContext.from_settings(settings, actor="api")
-        return tokens.authenticate(session, ctx, bearer.credentials)
+        # the token was counted before the request's transaction began (``get_session``)
+        return tokens.authenticate(session, ctx, bearer.credentials.strip())
     if "authorization" in request.headers:  # present but empty or not a bearer token
         raise AuthenticationError("use 'Authorization: Bearer cst_...' with an API token")
     web: _SessionView | None = request.scope.get(SESSION_SCOPE_KEY)
-    user_id = web.user_id if web is not None else None
-    if web is None or user_id is None:
+    session_id = web.session_id if web is not None else None
+    if session_id is None:
         raise AuthenticationError(NOT_AUTHENTICATED)
-    user = accounts.session_user(session, user_id, web.data.get("pw"))
+    now = datetime.now(UTC)
+    user = session_user(session, session_id, SessionPolicy.from_settings(settings), now)
     if user is None:
         raise AuthenticationError(NOT_AUTHENTICATED)
     return Principal(user_id=user.id)
@@ -93,15 +98,10 @@ ActingContext = Annotated[ServiceContext, Depends(acting_context)]
 
 
 def enforce_rate_limit(request: Request, name: str) -> None:
-    """Count one hit of limiter ``name`` for the client's IP address; 429 when over it."""
-    limiters: RateLimiters | None = getattr(request.app.state, "rate_limiters", None)
-    if limiters is None:
-        limiters = request.app.state.rate_limiters = RateLimiters()
+    """Count one hit of limit ``name`` for the client's IP address; 429 when over it.
+
+    Call it before the route's database session is used (``services.rate_limits``).
+    """
     address = request.client.host if request.client is not None else "unknown"
-    decision = limiters.get(name).hit(address, time.monotonic())
-    if not decision.allowed:
-        raise HTTPException(
-            429,
-            f"too many requests: wait {decision.retry_after} seconds and try again",
-            headers={"Retry-After": str(decision.retry_after)},
-        )
+    ctx = ServiceContext.from_settings(request.app.state.settings, actor="api")
+    rate_limiter(request).enforce(ctx, Hit(name, address))

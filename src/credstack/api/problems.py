@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from credstack.core import errors
@@ -34,7 +35,9 @@ _STATUS: tuple[tuple[type[errors.CredstackError], int], ...] = (
     (errors.InputError, 400),
     (errors.ConfigurationError, 503),
     (errors.VerifierUnavailableError, 503),
+    (errors.BusyError, 503),
     (errors.FetchError, 502),
+    (errors.TooManyRequestsError, 429),
 )
 
 _TITLES = {
@@ -118,7 +121,9 @@ def describe(exc: Exception) -> Problem:
         headers: dict[str, str] = {}
         if isinstance(exc, errors.VerificationBudgetError):
             extra = {"limit": exc.limit, "allowed": exc.allowed}
-        if isinstance(exc, errors.VerifierUnavailableError):
+        if isinstance(
+            exc, errors.VerifierUnavailableError | errors.TooManyRequestsError | errors.BusyError
+        ):
             headers["Retry-After"] = str(exc.retry_after)
         return Problem(
             status_for(exc), exc.message, code=exc.code, problems=listed, headers=headers,
@@ -139,6 +144,13 @@ def describe(exc: Exception) -> Problem:
         status = exc.status_code
         detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(status, "Error")
         return Problem(status, detail, headers=dict(exc.headers or {}))
+    if isinstance(exc, PoolTimeoutError):  # every connection stayed in use: as busy as a lock
+        return describe(
+            errors.BusyError(
+                "the database is busy, try again: every database connection of this server "
+                "stayed in use while the request waited for one"
+            )
+        )
     reason = cannot_write_reason(exc)
     if reason is not None:
         return Problem(

@@ -182,9 +182,12 @@ def bulk_command(
     from credstack.cli.unit_of_work import unit_of_work
     from credstack.services.accounts.users import Principal
     from credstack.services.issuing.bulk import issue_csv
+    from credstack.store.engine import Transactions
 
     show_bar = not as_json and sys.stderr.isatty()
-    with unit_of_work() as (session, ctx), _progress_bar(show_bar) as progress:
+    # batch by batch, waiting patiently for the write lock while a server writes too
+    work = unit_of_work(transactions=Transactions.BACKGROUND)
+    with work as (session, ctx), _progress_bar(show_bar) as progress:
         summary = issue_csv(
             session,
             ctx,
@@ -195,6 +198,7 @@ def bulk_command(
             dry_run=dry_run,
             progress=progress,
             checkpoint=session.commit,
+            idle=session.commit,  # no write lock held while the file is validated
         )
     _report(summary, as_json)
     if summary.problems:

@@ -115,8 +115,9 @@ def audit_list_command(
     from credstack.cli.unit_of_work import unit_of_work
     from credstack.services.audit import list_events
     from credstack.services.issuers.organizations import organization_by_slug
+    from credstack.store.engine import Transactions
 
-    with unit_of_work() as (session, _ctx):
+    with unit_of_work(transactions=Transactions.READ) as (session, _ctx):
         organization_id = organization_by_slug(session, organization).id if organization else None
         lines = [
             _event_json(event)
@@ -145,9 +146,12 @@ def outbox_send_command(
     """Deliver queued e-mails: over CREDSTACK_SMTP_URL, or as .eml files in the outbox folder."""
     from credstack.cli.unit_of_work import unit_of_work
     from credstack.services.mail.outbox import deliver_pending
+    from credstack.store.engine import Transactions
 
-    with unit_of_work() as (session, ctx):
-        report = deliver_pending(session, ctx, limit=limit)
+    # committed batch by batch, no write lock held while the mail server answers, and
+    # patient while a running server writes
+    with unit_of_work(transactions=Transactions.BACKGROUND) as (session, ctx):
+        report = deliver_pending(session, ctx, limit=limit, checkpoint=session.commit)
     if as_json:
         typer.echo(
             json.dumps(
@@ -165,9 +169,10 @@ def outbox_send_command(
         else:
             typer.echo(f"{_emails(report.sent)} sent through {report.destination}")
         if report.failed:
+            retried = report.failed - report.given_up
             typer.echo(
                 f"{_emails(report.failed)} failed; see 'credstack outbox list' for why "
-                "(they are tried again next time)",
+                f"({retried} tried again next time, {report.given_up} given up)",
                 err=True,
             )
     if report.failed:
@@ -180,7 +185,8 @@ def _emails(count: int) -> str:
 
 def _outbox_json(email: OutboxEmail) -> dict[str, Any]:
     queued_state = "failed" if email.last_error else "queued"
-    state = "sent" if email.sent_at is not None else queued_state
+    unsent_state = "given-up" if email.gave_up_at is not None else queued_state
+    state = "sent" if email.sent_at is not None else unsent_state
     return {
         "id": email.id,
         "to": email.to_address,
@@ -191,6 +197,7 @@ def _outbox_json(email: OutboxEmail) -> dict[str, Any]:
         "award_id": email.award_id,
         "created_at": email.created_at.isoformat(),
         "sent_at": email.sent_at.isoformat() if email.sent_at else None,
+        "next_attempt_at": email.next_attempt_at.isoformat() if email.next_attempt_at else None,
     }
 
 
@@ -202,8 +209,9 @@ def outbox_list_command(
     """List e-mails, newest first: queued, sent or failed (with the last error)."""
     from credstack.cli.unit_of_work import unit_of_work
     from credstack.services.mail.outbox import list_outbox
+    from credstack.store.engine import Transactions
 
-    with unit_of_work() as (session, _ctx):
+    with unit_of_work(transactions=Transactions.READ) as (session, _ctx):
         lines = [_outbox_json(email) for email in list_outbox(session, limit=limit)]
     for line in lines:
         if as_json:

@@ -70,14 +70,14 @@ def serve(
     from credstack.core.errors import ConfigurationError
     from credstack.services.operations.database import check_database, unreachable_error
     from credstack.settings import load_settings
-    from credstack.store.engine import create_database_engine
+    from credstack.store.engine import engine_for
 
     settings = load_settings()
     if demo:
         from credstack.services.operations.database import upgrade_database
 
         upgrade_database(settings)
-    engine = create_database_engine(settings.effective_database_url)
+    engine = engine_for(settings)
     health = check_database(engine)
     if health.state == "unreachable":
         engine.dispose()

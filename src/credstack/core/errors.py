@@ -76,6 +76,20 @@ class ConfigurationError(CredstackError):
     code = "configuration"
 
 
+class BusyError(CredstackError):
+    """The database stayed busy with other writes for longer than this request may wait.
+
+    Nothing was changed; the same request can simply be sent again. ``retry_after`` is a
+    hint in seconds (the API sends it as ``Retry-After``).
+    """
+
+    code = "busy"
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class ContextError(CredstackError):
     """A JSON-LD context is unknown, not bundled, or does not match its pinned hash."""
 
@@ -163,6 +177,16 @@ class VerifierUnavailableError(CredstackError):
     """
 
     code = "verifier-unavailable"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TooManyRequestsError(CredstackError):
+    """A rate limit refused the request; ``retry_after`` says in how many seconds to retry."""
+
+    code = "rate-limited"
 
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)

@@ -96,7 +96,7 @@ def _signed_in_user(request: Request) -> User | None:
 
     Not looked up for server errors, whose cause may be the database itself.
     """
-    if web_session(request).user_id is None:
+    if web_session(request).session_id is None:
         return None
     factory: sessionmaker[Session] = request.app.state.session_factory
     with factory() as db:

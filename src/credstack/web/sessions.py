@@ -1,11 +1,14 @@
-"""Signed session cookies for people, and the CSRF check on every unsafe request.
+"""Session cookies for people, kept in the database, and the CSRF check on every unsafe request.
 
-The session lives entirely in one cookie: a small JSON payload (user id, CSRF token,
-expiry, a fingerprint of the password hash) signed with HMAC-SHA256 under a key derived
-from the deployment's master secret. No session table is needed, and changing one's
-password ends every other session because the fingerprint no longer matches. The cookie
-is ``HttpOnly``, ``SameSite=Lax``, ``Path=/`` and ``Secure`` when the base URL is https;
-it expires after :data:`SESSION_LIFETIME` and is renewed when half of that has passed.
+The cookie is a small JSON payload signed with HMAC-SHA256 under a key derived from the
+deployment's master secret: the CSRF token, one-time messages and, once someone signs
+in, a random session id. Who is signed in is decided by the database, not the cookie:
+the id names a row of ``user_sessions`` (``services.accounts.sessions``), so signing
+out, changing or resetting the password end a session on every copy of the cookie, and
+a session also ends when unused for ``CREDSTACK_SESSION_IDLE_HOURS`` or
+``CREDSTACK_SESSION_MAX_DAYS`` after signing in. The cookie is ``HttpOnly``,
+``SameSite=Lax``, ``Path=/`` and ``Secure`` when the base URL is https; it expires after
+:data:`SESSION_LIFETIME` and is renewed when half of that has passed.
 
 CSRF: each session carries a random token; pages put it in a hidden ``csrf_token`` field
 (:func:`csrf_token`), scripts may send it as ``X-CSRF-Token``. The middleware refuses,
@@ -16,6 +19,9 @@ is read only as far as its token (``web.csrf_form``), so a refused upload is nev
 buffered. Exempt are
 ``POST /api/v1/verify`` (anonymous, no state changes), requests with a bearer token
 (no ambient cookie authority), and API calls that carry no session cookie at all.
+
+Rate limits (:func:`enforce_rate_limit`, :func:`rate_limited`) count in the database
+(``services.rate_limits``), shared by every process of the site.
 """
 
 from __future__ import annotations
@@ -26,25 +32,31 @@ import hmac
 import json
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from credstack.core.errors import AuthenticationError
-from credstack.core.rate_limit import RateLimiters
-from credstack.services.accounts import users as accounts
+from credstack.services import rate_limits
+from credstack.services.accounts import sessions as account_sessions
+from credstack.services.accounts.sessions import SessionPolicy
+from credstack.services.context import ServiceContext
+from credstack.services.rate_limits import Hit, RateLimiter
 from credstack.settings import Settings
 from credstack.store.models import User
+from credstack.store.request_scope import mark_reads_only, open_write_session, request_scope
 from credstack.web.csrf_form import CSRF_FIELD as CSRF_FIELD  # re-exported
 from credstack.web.csrf_form import csrf_field_of
 
 SESSION_COOKIE = "credstack_session"
+#: how long the cookie lasts (renewed while used); the signed-in session ends sooner
 SESSION_LIFETIME = 7 * 24 * 3600
 CSRF_HEADER = "x-csrf-token"
 CSRF_EXEMPT_PATHS = frozenset({"/api/v1/verify"})
@@ -92,8 +104,9 @@ class WebSession:
         self.dirty = False
 
     @property
-    def user_id(self) -> str | None:
-        value = self.data.get("uid")
+    def session_id(self) -> str | None:
+        """The id of the signed-in session (a row of ``user_sessions``), if any."""
+        value = self.data.get("sid")
         return value if isinstance(value, str) else None
 
     def csrf(self) -> str:
@@ -105,13 +118,9 @@ class WebSession:
             self.dirty = True
         return token
 
-    def start(self, user: User) -> None:
-        """A fresh session for ``user``: new CSRF token, so a fixed session cannot be reused."""
-        self.data = {
-            "uid": user.id,
-            "csrf": secrets.token_urlsafe(32),
-            "pw": accounts.password_fingerprint(user),
-        }
+    def start(self, session_id: str) -> None:
+        """A fresh session with id ``session_id``: new CSRF token, so a fixed one is useless."""
+        self.data = {"sid": session_id, "csrf": secrets.token_urlsafe(32)}
         self.dirty = True
 
     def clear(self) -> None:
@@ -141,43 +150,70 @@ def csrf_token(request: Request) -> str:
     return web_session(request).csrf()
 
 
-def sign_in(request: Request, user: User) -> None:
-    """Make ``user`` the signed-in person of this browser (call after ``accounts.sign_in``)."""
-    web_session(request).start(user)
+def session_policy(request: Request) -> SessionPolicy:
+    """How long sessions last in this app (from its settings)."""
+    return SessionPolicy.from_settings(request.app.state.settings)
 
 
-def sign_out(request: Request) -> None:
-    web_session(request).clear()
+def sign_in(request: Request, db: Session, user: User) -> None:
+    """Make ``user`` the signed-in person of this browser (call after ``accounts.sign_in``).
+
+    Any session this browser had ends: a session id planted before signing in is useless.
+    """
+    sign_out(request, db)
+    ctx = ServiceContext.from_settings(request.app.state.settings, actor=f"user:{user.id}")
+    session_id = account_sessions.start_session(
+        db,
+        ctx,
+        user,
+        session_policy(request),
+        user_agent=request.headers.get("user-agent"),
+        ip_address=client_address(request),
+    )
+    web_session(request).start(session_id)
 
 
-def get_web_db(request: Request) -> Iterator[Session]:
+def sign_out(request: Request, db: Session) -> None:
+    """End this browser's session, in the database too (every copy of the cookie)."""
+    session = web_session(request)
+    if session.session_id is not None:
+        account_sessions.end_session(db, session.session_id)
+    session.clear()
+
+
+async def get_web_db(request: Request) -> AsyncIterator[Session]:
     """A page request's database session: committed on success, rolled back on error.
 
     The same contract as ``credstack.api.dependencies.get_session`` (pages may not import
-    the API package: the two edges are independent layers).
+    the API package: the two edges are independent layers): GET and HEAD pages read
+    without waiting for writers, forms begin their write transaction up front.
     """
-    factory: sessionmaker[Session] = request.app.state.session_factory
-    session = factory()
-    try:
+    async with request_scope(request) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
+async def reads_only(request: Request) -> None:
+    """Mark this page request as one that only reads (a form that verifies, then shows).
+
+    The same as ``credstack.api.dependencies.reads_only``, for pages.
+    """
+    mark_reads_only(request)
+
+
+#: ``dependencies=[ReadsOnly]``: the form only reads, then works without the database
+ReadsOnly = Depends(reads_only)
 #: a page request's session, committed before the response goes out
 WebDb = Annotated[Session, Depends(get_web_db, scope="function")]
 
 
 def optional_user(request: Request, db: WebDb) -> User | None:
-    """The signed-in user, or None (no session, deleted account, password changed since)."""
+    """The signed-in user, or None (no session, or it ended: signed out, expired, password
+    changed or reset, account deleted)."""
     session = web_session(request)
-    if session.user_id is None:
+    if session.session_id is None:
         return None
-    user = accounts.session_user(db, session.user_id, session.data.get("pw"))
+    now = datetime.now(UTC)
+    user = account_sessions.session_user(db, session.session_id, session_policy(request), now)
     if user is None:
         session.clear()
     return user
@@ -273,12 +309,14 @@ class SessionMiddleware:
 
 
 def install_sessions(app: FastAPI, refuse: Refusal | None = None) -> None:
-    """Add the session + CSRF middleware and the rate limiters to an app (``create_app``).
+    """Add the session + CSRF middleware and the rate limiter to an app (``create_app``).
 
     ``refuse`` answers a request the middleware refuses (no CSRF token, form too large);
     by default as problem details (``credstack.app`` passes one that shows browsers a page).
     """
-    app.state.rate_limiters = RateLimiters()
+    app.state.rate_limiter = RateLimiter.from_settings(
+        app.state.session_factory, app.state.settings
+    )
     app.add_middleware(SessionMiddleware, settings=app.state.settings, refuse=refuse)
 
 
@@ -287,16 +325,48 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client is not None else "unknown"
 
 
-def enforce_rate_limit(request: Request, name: str, key: str = "") -> None:
-    """Count one hit of limiter ``name`` for this client (+ ``key``); 429 when over it."""
-    limiters: RateLimiters = request.app.state.rate_limiters
-    decision = limiters.get(name).hit(f"{client_address(request)}|{key}", time.monotonic())
+def client_hit(request: Request, name: str, key: str = "") -> Hit:
+    """A hit of limit ``name`` by this client's IP address (and ``key``, e.g. an address)."""
+    address = client_address(request)
+    return Hit(name, f"{address}|{key}" if key else address)
+
+
+def enforce_rate_limit(request: Request, *hits: Hit) -> None:
+    """Count ``hits`` in a transaction of their own; ``TooManyRequestsError`` (429) if over.
+
+    Call it before the request's own database session is used (``services.rate_limits``).
+    A form whose write transaction has already begun (its route takes ``WebDb``) holds
+    SQLite's write lock, so its hits are counted in that transaction instead: the forms
+    that count this way answer a refusal with a page, so the hit commits with it.
+    """
+    session = open_write_session(request)
+    if session is not None:
+        count_rate_limit(request, session, *hits)
+        return
+    limiter: RateLimiter = request.app.state.rate_limiter
+    limiter.enforce(ServiceContext.from_settings(request.app.state.settings, actor="web"), *hits)
+
+
+def count_rate_limit(request: Request, db: Session, *hits: Hit) -> None:
+    """Count ``hits`` inside the request's transaction (they stand or fall with its work)."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    ctx = ServiceContext.from_settings(request.app.state.settings, actor="web")
+    decision = rate_limits.count(db, ctx, limiter.limits, hits)
     if not decision.allowed:
-        raise HTTPException(
-            429,
-            f"too many attempts: wait {decision.retry_after} seconds and try again",
-            headers={"Retry-After": str(decision.retry_after)},
-        )
+        raise rate_limits.refusal(decision)
+
+
+def rate_limited(name: str) -> Callable[[Request], None]:
+    """A dependency counting one hit of ``name`` per client IP before the route runs.
+
+    Declare it before any dependency that reads the database (e.g. ``OptionalUser``), so
+    the hit is committed before the request's own transaction begins.
+    """
+
+    def dependency(request: Request) -> None:
+        enforce_rate_limit(request, client_hit(request, name))
+
+    return dependency
 
 
 def _needs_csrf(scope: Scope, headers: dict[str, str], *, has_cookie: bool) -> bool:

@@ -2,8 +2,10 @@
 
 The steps are the services' (``services.issuing.bulk_jobs``); this module is the edge that
 holds the transaction: it commits the job's row before any award (so the job is readable
-from any process at once), after every batch (``checkpoint``), and the end state last.
-Whatever a failure left half-done is rolled back before the end state is written.
+from any process at once), after every batch (``checkpoint``, with the job's counts), and
+the end state last, in a fresh transaction. Whatever a failure left half-done is rolled
+back first. Give it background sessions: on SQLite they take the write lock only after
+every waiting request.
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ from credstack.core.errors import CredstackError
 from credstack.services.context import ServiceContext
 from credstack.services.issuing.bulk_jobs import (
     BulkJob,
+    claim_upload,
     fail,
-    record_end,
-    record_progress,
     record_start,
     run_job,
+    save_end,
 )
 
 
@@ -48,14 +50,8 @@ class ThreadedJobRunner:
         try:
             record = record_start(session, ctx, job)
             session.commit()
-
-            def progress(done: int, total: int) -> None:
-                record_progress(record, ctx, job, done, total)
-                session.commit()
-
-            run_job(
-                session, ctx, job, path, skip_invalid, progress=progress, checkpoint=session.commit
-            )
+            path = claim_upload(path, job)
+            run_job(session, ctx, job, record, path, skip_invalid, checkpoint=session.commit)
         except CredstackError as exc:
             fail(job, exc.message)
         except Exception as exc:  # a job thread must always end in a readable state
@@ -63,9 +59,8 @@ class ThreadedJobRunner:
         finally:
             try:
                 session.rollback()  # whatever the failure left half-done
-                record_end(session, ctx, job)  # best effort: memory already has it
-                session.commit()
-            finally:
                 session.close()
+                save_end(self._sessions, ctx, job)
+            finally:
                 path.unlink(missing_ok=True)
                 job.finished.set()

@@ -2,10 +2,12 @@
 
 Issuing an award queues its claim e-mail in the database (``services.mail.outbox``);
 something has to send it. Without this loop a learner would only get the link once an
-operator ran ``credstack outbox send``. The loop wakes every few seconds, delivers what
-is pending (over SMTP, or as .eml files in the outbox folder) in its own session and
-transaction, and keeps going when one round fails (the error is logged and the messages
-stay queued, so the next round tries again). One server process runs one loop; several
+operator ran ``credstack outbox send``. The loop wakes every few seconds and delivers the
+messages that are due (over SMTP, or as .eml files in the outbox folder) in its own
+background session, committing batch by batch and never while a mail server answers (see
+``services.mail.outbox``): a failing message waits out its backoff while the others go
+out. It keeps going when a whole round fails (the error is logged and the messages stay
+queued, so the next round tries again). One server process runs one loop; several
 processes on one PostgreSQL database could each pick the same message, so run
 ``outbox send`` from a single place when scaling out.
 """
@@ -18,7 +20,7 @@ from sqlalchemy import Engine
 
 from credstack.services.context import ServiceContext
 from credstack.services.mail.outbox import DeliveryReport, deliver_pending, pending
-from credstack.store.engine import SQLITE_BEGIN_IMMEDIATE, session_factory
+from credstack.store.engine import Transactions, session_factory
 from credstack.workers.periodic import PeriodicTask
 
 DEFAULT_INTERVAL_SECONDS = 2.0
@@ -26,18 +28,17 @@ logger = logging.getLogger("credstack.mail")
 
 
 def deliver_once(engine: Engine, ctx: ServiceContext) -> DeliveryReport | None:
-    """One round: deliver every pending e-mail and commit; ``None`` when nothing was queued.
+    """One round: deliver every due e-mail, committing per batch; ``None`` when none was due.
 
-    The check for pending mail is a short read; delivery then runs in a transaction that
-    takes SQLite's write lock up front (``BEGIN IMMEDIATE``), so it waits for a busy
-    writer instead of failing when its read would have to become a write.
+    The check for due mail is a read that never waits; delivery then runs in a
+    background session, which on SQLite takes the write lock only after every waiting
+    request, and only for reading a batch and for recording it.
     """
-    with session_factory(engine)() as session:
-        if not pending(session, limit=1):
+    with session_factory(engine, Transactions.READ)() as session:
+        if not pending(session, limit=1, due_at=ctx.now()):
             return None
-    writer = engine.execution_options(**{SQLITE_BEGIN_IMMEDIATE: True})
-    with session_factory(writer)() as session:
-        report = deliver_pending(session, ctx)
+    with session_factory(engine, Transactions.BACKGROUND)() as session:
+        report = deliver_pending(session, ctx, due_only=True, checkpoint=session.commit)
         session.commit()
     return report
 
@@ -58,9 +59,10 @@ def _deliver_and_log(engine: Engine, ctx: ServiceContext) -> None:
     report = deliver_once(engine, ctx)
     if report is not None:
         logger.info(
-            "e-mails: %d sent, %d written, %d failed (%s)",
+            "e-mails: %d sent, %d written, %d failed, %d of them given up (%s)",
             report.sent,
             report.written,
             report.failed,
+            report.given_up,
             report.destination,
         )

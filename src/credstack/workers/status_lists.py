@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from credstack.services.context import ServiceContext
 from credstack.services.status.lists import refresh_lapsing
-from credstack.store.engine import SQLITE_BEGIN_IMMEDIATE, session_factory
+from credstack.store.engine import Transactions, session_factory
 from credstack.workers.periodic import PeriodicTask
 
 logger = logging.getLogger("credstack.status_lists")
@@ -32,11 +32,11 @@ def refresh_interval(ctx: ServiceContext) -> float:
 def refresh_once(engine: Engine, ctx: ServiceContext) -> int:
     """One round: re-sign the lists past half their validity, commit; how many were.
 
-    Takes SQLite's write lock up front (``BEGIN IMMEDIATE``) like every background
-    writer, so it waits for a busy request instead of failing on a stale snapshot.
+    A background session, like every loop behind the requests: on SQLite it takes the
+    write lock up front, after every waiting request, so it waits for a busy request
+    instead of failing on a stale snapshot, and never makes a request wait for it.
     """
-    writer = engine.execution_options(**{SQLITE_BEGIN_IMMEDIATE: True})
-    with session_factory(writer)() as session:
+    with session_factory(engine, Transactions.BACKGROUND)() as session:
         refreshed = refresh_lapsing(session, ctx)
         session.commit()
     if refreshed:

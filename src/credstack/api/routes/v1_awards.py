@@ -26,14 +26,14 @@ from fastapi import (
 from pydantic import BaseModel
 
 from credstack.api.auth import ActingContext, ApiPrincipal
-from credstack.api.dependencies import DbSession
+from credstack.api.dependencies import DbSession, ReadsOnly
 from credstack.api.pagination import DEFAULT_LIMIT, Cursor, Limit, page_json, window
 from credstack.core.award_request import AwardInput
 from credstack.services.accounts.authz import Action
 from credstack.services.achievements.lifecycle import achievement_for
 from credstack.services.context import ServiceContext
 from credstack.services.issuing import awards, listing
-from credstack.services.issuing.bulk_jobs import BulkJobs
+from credstack.services.issuing.bulk_jobs import BulkJobs, upload_folder
 from credstack.services.issuing.listing import AwardFilters, AwardSummary
 from credstack.services.revocation import revoke as revocation
 from credstack.store.models import Award, AwardState
@@ -127,7 +127,12 @@ def revoke_award(
     return award_json(ctx, revoked)
 
 
-@router.post("/awards/bulk", status_code=202, summary="Upload a CSV of awards; answers a job")
+@router.post(
+    "/awards/bulk",
+    status_code=202,
+    summary="Upload a CSV of awards; answers a job",
+    dependencies=[ReadsOnly],  # the job writes; the request checks, copies the file, answers
+)
 async def bulk_upload(
     request: Request,
     background: BackgroundTasks,
@@ -159,8 +164,7 @@ def get_job(
 
 async def _saved_upload(file: UploadFile, home: Path) -> Path:
     """The upload in a temporary file under the home; 413 beyond :data:`MAX_CSV_BYTES`."""
-    folder = home / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = upload_folder(home)
     handle = tempfile.NamedTemporaryFile(dir=folder, suffix=".csv", delete=False)  # noqa: SIM115
     path = Path(handle.name)
     size = 0

@@ -2,13 +2,15 @@
 
 Creating an organisation makes the caller its owner. Every route goes through
 ``services.accounts.authz``: an organisation the caller is not a member of answers 404.
+The last owner can be neither demoted nor removed, nor leave (409,
+``services.accounts.ownership``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from credstack.api.auth import ActingContext, ApiPrincipal
@@ -133,3 +135,19 @@ def set_member(
             session, ctx, principal, organization_id, email=body.email, role=body.role
         )
     )
+
+
+@router.delete(
+    "/organizations/{organization_id}/members/{user_id}",
+    status_code=204,
+    summary="Remove a member, or leave (my own user id); the last owner stays",
+)
+def remove_member(
+    organization_id: str,
+    user_id: str,
+    session: DbSession,
+    principal: ApiPrincipal,
+    ctx: ActingContext,
+) -> Response:
+    authz.remove_member(session, ctx, principal, organization_id, user_id)
+    return Response(status_code=204)

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from credstack.api.auth import enforce_rate_limit
-from credstack.api.dependencies import AppSettings, DbSession
+from credstack.api.dependencies import AppSettings, DbSession, ReadsOnly
 from credstack.core.errors import InputError
 from credstack.core.inputs import MAX_INPUT_BYTES
 from credstack.services.context import ServiceContext
@@ -56,11 +56,13 @@ _BODY_DOC = {
     "/verify",
     summary="Verify a credential (body or multipart 'file'); no sign-in",
     openapi_extra=_BODY_DOC,
+    dependencies=[ReadsOnly],  # no write lock held while a credential is verified
 )
 async def verify_credential(
     request: Request, session: DbSession, settings: AppSettings, recipient: str | None = None
 ) -> dict[str, Any]:
-    enforce_rate_limit(request, "verify")
+    # counted in the database: in a worker thread, never blocking the event loop
+    await run_in_threadpool(enforce_rate_limit, request, "verify")
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_INPUT_BYTES + 65536:
         raise HTTPException(413, _TOO_LARGE)

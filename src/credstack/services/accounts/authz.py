@@ -42,11 +42,11 @@ from sqlalchemy.orm import Session
 
 from credstack.core.errors import (
     AuthenticationError,
-    ConflictError,
     NotFoundError,
     PermissionDeniedError,
 )
 from credstack.services import audit
+from credstack.services.accounts import ownership
 from credstack.services.accounts import users as accounts
 from credstack.services.accounts.users import Principal
 from credstack.services.context import ServiceContext
@@ -234,11 +234,8 @@ def set_member_role(
     touches_owner = role == Role.OWNER or (existing is not None and existing.role == Role.OWNER)
     if touches_owner and acting_role != Role.OWNER:
         raise PermissionDeniedError("only an owner may make someone an owner or change an owner")
-    demotes_owner = existing is not None and existing.role == Role.OWNER and role != Role.OWNER
-    if demotes_owner and _owner_count(session, organization_id) <= 1:
-        raise ConflictError(
-            "this is the organisation's last owner: make someone else an owner first"
-        )
+    if existing is not None and role != Role.OWNER:
+        ownership.keep_an_owner(session, existing)
     if existing is None:
         existing = Member(
             user_id=user.id, organization_id=organization_id, role=role, created_at=ctx.now()
@@ -267,13 +264,35 @@ def members(
     return accounts.members_of(session, organization_id)
 
 
-def _owner_count(session: Session, organization_id: str) -> int:
-    rows = session.scalars(
-        select(Member.id).where(
-            Member.organization_id == organization_id, Member.role == Role.OWNER
-        )
-    ).all()
-    return len(rows)
+def remove_member(
+    session: Session, ctx: ServiceContext, principal: Principal, organization_id: str, user_id: str
+) -> None:
+    """Take ``user_id`` out of the organisation; a member may always leave (remove themselves).
+
+    Removing someone else needs ``manage_members``, removing an owner needs an owner, and
+    the last owner stays (``ownership.keep_an_owner``).
+    """
+    leaving = principal.user_id == user_id and not principal.is_token
+    acting_role = require(
+        session, principal, organization_id, Action.VIEW if leaving else Action.MANAGE_MEMBERS
+    )
+    member = accounts.membership(session, user_id, organization_id)
+    if member is None:
+        raise NotFoundError(f"no member with user id {user_id!r} in this organisation")
+    if member.role == Role.OWNER and acting_role != Role.OWNER:
+        raise PermissionDeniedError("only an owner may remove an owner")
+    ownership.keep_an_owner(session, member)
+    session.delete(member)
+    session.flush()
+    audit.record(
+        session,
+        ctx,
+        "member.removed",
+        subject_type="user",
+        subject_id=user_id,
+        organization_id=organization_id,
+        data={"role": str(member.role), "left": leaving},
+    )
 
 
 def _scope_hint(action: Action) -> str:

@@ -15,7 +15,7 @@ import base64
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,6 +31,7 @@ from credstack.services import audit
 from credstack.services.accounts.authz import SCOPES, Action, require
 from credstack.services.accounts.users import Principal
 from credstack.services.context import ServiceContext
+from credstack.store.engine import best_effort
 from credstack.store.models import ApiToken, Organization
 
 TOKEN_PREFIX = "cst_"
@@ -151,8 +152,7 @@ def authenticate(session: Session, ctx: ServiceContext, secret: str) -> Principa
         raise AuthenticationError(INVALID_TOKEN)
     now = ctx.now()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_GRANULARITY:
-        token.last_used_at = now
-        session.flush()
+        _stamp_if_free(session, token, now)
     return Principal(
         user_id=token.user_id,
         token_id=token.id,
@@ -169,6 +169,19 @@ def list_tokens(session: Session, principal: Principal, organization_id: str) ->
         .where(ApiToken.organization_id == organization_id)
         .order_by(ApiToken.created_at.desc(), ApiToken.id)
     ).all()
+
+
+def _stamp_if_free(session: Session, token: ApiToken, now: datetime) -> None:
+    """Record the use, unless that would make this request wait for another one.
+
+    Every request with the token would otherwise queue behind the first one's row lock
+    (PostgreSQL) or fail to take the write lock from a GET (SQLite); the stamp is only
+    minute-accurate anyway, so a request that cannot write it now leaves it to the next.
+    """
+    with best_effort(session):
+        mine = select(ApiToken.id).where(ApiToken.id == token.id).with_for_update(skip_locked=True)
+        if session.scalar(mine) is not None:
+            token.last_used_at = now
 
 
 def revoke_token(

@@ -34,6 +34,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, tuple_
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from credstack.core.achievement import AchievementDefinition, expiry_for
@@ -59,6 +60,11 @@ from credstack.store.models import (
     LearnerEmail,
     Organization,
 )
+
+#: how often a batch runs when concurrent transactions keep taking its keys first
+RACE_ATTEMPTS = 3
+#: PostgreSQL's SQLSTATE for the victim of a deadlock
+_DEADLOCK_DETECTED = "40P01"
 
 #: signs unsigned credentials (all with the same key and ``created``), in order
 SignMany = Callable[[Sequence[dict[str, Any]], Signer, datetime], list[dict[str, Any]]]
@@ -202,8 +208,36 @@ def issue_batch(
 
     The requests were checked by :func:`credstack.core.award_request.check_award` (a CSV
     row, a correction, the demo); requests naming the same (e-mail, external id) twice
-    get the same award.
+    get the same award. Safe to
+    run concurrently (two uploads of one file, a retried API call): a batch that loses
+    the race for an award or a learner another transaction has just committed is rolled
+    back to its SAVEPOINT and run again, and then finds them issued, exactly as if it
+    had come second.
     """
+    for attempt in range(1, RACE_ATTEMPTS + 1):
+        try:
+            with session.begin_nested():
+                return _issue_batch_once(session, ctx, issuance, requests, sign)
+        except (IntegrityError, OperationalError) as exc:
+            if attempt == RACE_ATTEMPTS or not _lost_a_race(exc):
+                raise
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _lost_a_race(exc: IntegrityError | OperationalError) -> bool:
+    """A unique key another transaction took first, or a PostgreSQL deadlock victim."""
+    if isinstance(exc, IntegrityError):
+        return True
+    return getattr(exc.orig, "sqlstate", None) == _DEADLOCK_DETECTED
+
+
+def _issue_batch_once(
+    session: Session,
+    ctx: ServiceContext,
+    issuance: Issuance,
+    requests: Sequence[AwardRequest],
+    sign: SignMany,
+) -> BatchResult:
     keys = [(request.email, request.external_id) for request in requests]
     existing = _existing_awards(session, issuance.lineage_id, keys)
     to_issue: dict[tuple[str, str], AwardRequest] = {}

@@ -47,6 +47,8 @@ PARALLEL_FROM_ROWS = 2_000
 
 #: ``progress(rows_done, rows_total)`` after each batch
 Progress = Callable[[int, int], None]
+#: ``tally(issued, skipped)``: the totals so far, after each batch and before its checkpoint
+Tally = Callable[[int, int], None]
 
 
 @dataclass
@@ -174,6 +176,8 @@ def issue_csv(
     dry_run: bool = False,
     progress: Progress | None = None,
     checkpoint: Callable[[], None] | None = None,
+    tally: Tally | None = None,
+    idle: Callable[[], None] | None = None,
     batch_size: int = BATCH_SIZE,
     workers: int | None = None,
 ) -> BulkSummary:
@@ -181,19 +185,26 @@ def issue_csv(
 
     Nothing is issued when a row is bad and ``skip_invalid`` is false, when the header
     itself is wrong (no row can be trusted then), or with ``dry_run`` (which still checks
-    the achievement can be awarded). ``checkpoint`` runs after every batch.
-    ``workers`` signing processes are used (default: one per core for files of
-    :data:`PARALLEL_FROM_ROWS` rows or more; 1 signs in this process).
+    the achievement can be awarded). ``checkpoint`` runs after every batch; ``progress``
+    and ``tally`` just before it, so what they record commits with the batch (a job's
+    counts then match its committed awards even if a later batch fails). ``idle`` runs
+    once the achievement is checked, before the validation pass, which reads the whole
+    file without the database: an edge ends its transaction there, so SQLite's write
+    lock is not held while a large file is read. ``workers`` signing processes are used
+    (default: one per core for files of :data:`PARALLEL_FROM_ROWS` rows or more; 1 signs
+    in this process).
 
     ``principal`` needs the ``award`` action in the achievement's organisation; ``None``
     is a job a web page started after checking (see ``services.accounts.authz``).
-    ``checkpoint`` is how the caller's edge commits (the CLI's ``session.commit``, a
-    worker's): this function never commits itself.
+    ``checkpoint`` and ``idle`` are how the caller's edge commits (the CLI's
+    ``session.commit``, a worker's): this function never commits itself.
     """
     if principal is not None:
         achievement_for(session, principal, achievement_id, Action.AWARD)
     now = ctx.now()
     issuance = prepare_issuance(session, ctx, achievement_id)
+    if idle is not None:
+        idle()
     with path.open("rb") as stream:
         summary = validate_csv(stream, now=now)
     invalid = len(summary.bad_lines)
@@ -212,7 +223,7 @@ def issue_csv(
         issued, skipped = _issue_rows(
             session, ctx, issuance, _valid_rows(path, summary.bad_lines, now),
             total=total, batch_size=batch_size, sign=sign, progress=progress,
-            checkpoint=checkpoint,
+            checkpoint=checkpoint, tally=tally,
         )  # fmt: skip
     return BulkSummary(issued, skipped, invalid, summary.problems)
 
@@ -228,6 +239,7 @@ def _issue_rows(
     sign: SignMany,
     progress: Progress | None,
     checkpoint: Callable[[], None] | None,
+    tally: Tally | None,
 ) -> tuple[int, int]:
     """Issue rows batch by batch; (issued, skipped as issued before)."""
     issued = skipped = done = 0
@@ -240,11 +252,13 @@ def _issue_rows(
         skipped += result.skipped
         done += len(batch)
         batch.clear()
+        if progress is not None:
+            progress(done, total)
+        if tally is not None:
+            tally(issued, skipped)
         session.flush()
         if checkpoint is not None:
             checkpoint()
-        if progress is not None:
-            progress(done, total)
 
     for row in rows:
         batch.append(row)

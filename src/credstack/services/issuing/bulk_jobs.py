@@ -1,21 +1,33 @@
 """Bulk CSV uploads as background jobs: a job's state, its table row, and the app's registry.
 
 A job runs ``services.issuing.bulk.issue_csv`` outside the request that uploaded the file;
-``credstack.workers.bulk_jobs`` runs it in a thread with its own session and commits after
-every batch, so awards already issued survive a crash and a re-upload continues where it
-stopped (rows are idempotent). This module holds what does not depend on how a job is
-run: the job's readable state, the per-job steps the worker calls on its session (which
-only flush, never commit), and the registry the API and the web pages share.
+``credstack.workers.bulk_jobs`` runs it in a thread with its own background session (on
+SQLite it takes the write lock after every waiting request) and commits after every batch
+of :data:`JOB_BATCH_SIZE` rows, so awards already issued survive a crash and a re-upload
+continues where it stopped (rows are idempotent). The job's row commits with each batch,
+so its ``issued`` and ``skipped`` always count exactly the committed awards. This module
+holds what does not depend on how a job is run: the job's readable state, the per-job
+steps the worker calls on its session (which only flush, never commit), and the registry
+the API and the web pages share.
 
 The job is kept in memory (read at once, no database round trip while a page refreshes)
-and in the ``bulk_jobs`` table, written when it starts, after every batch and when it
+and in the ``bulk_jobs`` table, written when it starts, with every batch and when it
 ends: another worker process, or this one after a restart, reads it from there. A job
-the table says is running but that has not moved for :data:`STALE_AFTER` is reported as
-``interrupted`` (its process stopped); uploading the file again finishes it.
+ends ``done`` or ``failed`` (with the reason); its uploaded file (names, e-mail
+addresses) is deleted either way. A job the table says is running but whose process is
+gone is ``interrupted``: when a server starts (:func:`recover`) it marks the jobs of
+its dead predecessors on this host so, with those that have not moved for
+:data:`STALE_AFTER` (any host), and deletes their files and any other orphaned upload;
+uploading the same file again finishes such a job. Jobs are not resumed by themselves:
+the file's uploader may no longer be allowed to award, and the upload's options are
+not kept.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
 import threading
 import uuid
 from collections.abc import Callable
@@ -24,6 +36,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from credstack.core.errors import ConfigurationError, NotFoundError
@@ -38,10 +51,19 @@ from credstack.store.models import BulkJobRecord
 MAX_JOBS = 1_000
 #: a running job whose row has not changed for this long has lost its process
 STALE_AFTER = timedelta(minutes=10)
+#: rows per batch of a job: a batch holds SQLite's write lock while it signs, so a small
+#: one lets requests in between (``award bulk`` on the command line keeps 500)
+JOB_BATCH_SIZE = 100
+#: an upload that never became a job (the server stopped in between) is kept this long
+ORPHAN_UPLOAD_AGE = timedelta(hours=1)
+#: the folder of the home that holds uploaded CSV files until their job ends
+UPLOADS = "uploads"
 INTERRUPTED = (
     "the server stopped while this job ran; upload the same file again "
     "(rows issued before are skipped)"
 )
+_LIVE_STATES = ("queued", "running")
+logger = logging.getLogger("credstack.bulk")
 
 
 @dataclass
@@ -113,8 +135,14 @@ class BulkJobs:
     def launch(self, job: BulkJob, ctx: ServiceContext, csv_path: Path, skip_invalid: bool) -> None:
         """Hand the job to the worker; ``csv_path`` is deleted when the job ends.
 
-        Call it after the request that made the job has committed (a background task),
-        so the job never races the request for its rows.
+        Once the job's row is committed, the worker renames the file after the job
+        (``uploads/<job id>.csv``), so that a server starting later tells it from the
+        uploads of running jobs.
+
+        Once the job's row is committed, the file is renamed after the job
+        (``uploads/<job id>.csv``), so that a server starting later tells it from the
+        uploads of running jobs. Call this after the request that made the job has
+        committed (a background task), so the job never races the request for its rows.
         """
         if self._runner is None:
             raise ConfigurationError(
@@ -147,43 +175,70 @@ class BulkJobs:
         return job
 
 
+def upload_folder(home: Path) -> Path:
+    """Where uploaded CSV files wait for their job (created when missing)."""
+    folder = home / UPLOADS
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def claim_upload(csv_path: Path, job: BulkJob) -> Path:
+    """Rename an uploaded file after its job, in the same folder."""
+    path = csv_path.with_name(f"{job.id}.csv")
+    csv_path.replace(path)
+    return path
+
+
+def this_worker() -> str:
+    """``host/pid`` of this process, as stored in ``bulk_jobs.worker``."""
+    return f"{socket.gethostname()}/{os.getpid()}"
+
+
 def record_start(session: Session, ctx: ServiceContext, job: BulkJob) -> BulkJobRecord:
-    """Add the job's row, state ``running`` (the worker commits it before any award)."""
+    """Add the job's row, ``running`` in this process (the caller commits it)."""
     record = BulkJobRecord(
         id=job.id, organization_id=job.organization_id, achievement_id=job.achievement_id,
         state="running", rows_done=0, rows_total=0, issued=0, skipped=0, invalid=0,
-        errors=[], created_at=ctx.now(), updated_at=ctx.now(),
+        errors=[], created_at=ctx.now(), updated_at=ctx.now(), worker=this_worker(),
     )  # fmt: skip
     session.add(record)
     job.state = "running"
     return record
 
 
-def record_progress(
-    record: BulkJobRecord, ctx: ServiceContext, job: BulkJob, done: int, total: int
-) -> None:
-    """Rows done so far, in memory and in the row (committed with the batch)."""
-    job.rows_done, job.rows_total = done, total
-    record.rows_done, record.rows_total, record.updated_at = done, total, ctx.now()
-
-
 def run_job(
     session: Session,
     ctx: ServiceContext,
     job: BulkJob,
+    record: BulkJobRecord,
     path: Path,
     skip_invalid: bool,
     *,
-    progress: Callable[[int, int], None],
     checkpoint: Callable[[], None],
 ) -> None:
     """Issue the file as the job's principal; the job ends ``done`` with its counts.
 
-    ``checkpoint`` is the worker's commit after every batch; errors propagate to it.
+    ``checkpoint`` commits (the caller's edge). Each batch's progress and counts go into
+    the job's row before it, so they commit with the batch's awards; the job in memory
+    takes them once the commit succeeded. The transaction is ended before the file is
+    validated, so the write lock is not held while a large file is read.
     """
+
+    def progress(done: int, total: int) -> None:
+        record.rows_done, record.rows_total, record.updated_at = done, total, ctx.now()
+
+    def tally(issued: int, skipped: int) -> None:
+        record.issued, record.skipped = issued, skipped
+
+    def committed() -> None:
+        checkpoint()
+        job.rows_done, job.rows_total = record.rows_done, record.rows_total
+        job.issued, job.skipped = record.issued, record.skipped
+
     summary = issue_csv(
         session, ctx, job.achievement_id, path, principal=job.principal,
-        skip_invalid=skip_invalid, progress=progress, checkpoint=checkpoint, workers=1,
+        skip_invalid=skip_invalid, progress=progress, tally=tally, checkpoint=committed,
+        idle=checkpoint, batch_size=JOB_BATCH_SIZE, workers=1,
     )  # fmt: skip
     job.issued, job.skipped, job.invalid = summary.issued, summary.skipped, summary.invalid
     job.errors = [
@@ -197,8 +252,25 @@ def fail(job: BulkJob, message: str) -> None:
     job.state, job.error = "failed", message
 
 
+def save_end(sessions: sessionmaker[Session], ctx: ServiceContext, job: BulkJob) -> None:
+    """Write the job's end state to its row in a fresh transaction, or log why not.
+
+    Memory already has it; if the database refuses (busy beyond patience, gone), the row
+    stays ``running`` and the next server start marks it interrupted (:func:`recover`).
+    """
+    session = sessions()
+    try:
+        record_end(session, ctx, job)
+        session.commit()
+    except Exception:
+        logger.exception("cannot record the end of bulk job %s (%s)", job.id, job.state)
+        session.rollback()
+    finally:
+        session.close()
+
+
 def record_end(session: Session, ctx: ServiceContext, job: BulkJob) -> None:
-    """Write the job's end state to its row, if the row exists (memory already has it)."""
+    """Write the job's end state to its row, if the row exists (the caller commits)."""
     record = session.get(BulkJobRecord, job.id)
     if record is None:
         return
@@ -206,6 +278,72 @@ def record_end(session: Session, ctx: ServiceContext, job: BulkJob) -> None:
     record.rows_done, record.rows_total = job.rows_done, job.rows_total
     record.issued, record.skipped, record.invalid = job.issued, job.skipped, job.invalid
     record.updated_at = ctx.now()
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What :func:`recover` did when a server started."""
+
+    interrupted: list[str]
+    deleted_uploads: list[str]
+
+
+def recover(session: Session, ctx: ServiceContext) -> Recovery:
+    """At server start: end the jobs whose process is gone, delete orphaned uploads.
+
+    A job is over when its row says ``running`` but its worker was a process on this
+    host that no longer runs (or this very pid: a previous process's), or when it has
+    not moved for :data:`STALE_AFTER`. Its state becomes ``interrupted``. Then every
+    upload that belongs to no live job is deleted: files named after a job that is
+    over, and unnamed ones older than :data:`ORPHAN_UPLOAD_AGE` (uploads that never
+    became a job). The caller commits.
+    """
+    now = ctx.now()
+    live = session.scalars(select(BulkJobRecord).where(BulkJobRecord.state.in_(_LIVE_STATES)))
+    interrupted: list[str] = []
+    running: set[str] = set()
+    for record in live:
+        if _worker_gone(record.worker) or now - record.updated_at >= STALE_AFTER:
+            record.state, record.error, record.updated_at = "interrupted", INTERRUPTED, now
+            interrupted.append(record.id)
+        else:
+            running.add(record.id)
+    session.flush()
+    deleted: list[str] = []
+    folder = ctx.home / UPLOADS
+    for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
+        if path.stem in running:
+            continue
+        named_after_a_job = _is_job_id(path.stem)
+        modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        if named_after_a_job or now - modified >= ORPHAN_UPLOAD_AGE:
+            path.unlink(missing_ok=True)
+            deleted.append(path.name)
+    return Recovery(interrupted=interrupted, deleted_uploads=deleted)
+
+
+def _is_job_id(text: str) -> bool:
+    try:
+        return str(uuid.UUID(text)) == text
+    except ValueError:
+        return False
+
+
+def _worker_gone(worker: str | None) -> bool:
+    """Whether ``host/pid`` names a process of this host that is not running any more."""
+    host, _, pid_text = (worker or "").rpartition("/")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False  # another host's, or unknown: only staleness tells
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True  # a predecessor that had this process's pid
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # a process of another user runs under that pid
+    return False
 
 
 def job_from_record(record: BulkJobRecord, now: datetime) -> BulkJob:

@@ -20,6 +20,7 @@ from credstack.core.errors import ConflictError, InputError, NotFoundError
 from credstack.core.proofs.vcjwt import sign_vc_jwt
 from credstack.services.context import ServiceContext
 from credstack.services.issuers.keys import signer_for_did
+from credstack.store.engine import best_effort
 from credstack.store.models import Achievement, Award, Organization, SigningKey
 from credstack.store.models.keys import KeyState
 
@@ -65,8 +66,10 @@ def credential_jwt(session: Session, ctx: ServiceContext, award: Award) -> str:
         )
     payload = {name: value for name, value in credential.items() if name != "proof"}
     token = sign_vc_jwt(payload, signer.key_pair, kid=signer.verification_method)
-    award.jwt = token
-    session.flush()
+    # Ed25519 signs deterministically: if a GET cannot store it now, the next one makes
+    # the very same token
+    with best_effort(session):
+        award.jwt = token
     return token
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from credstack.core.errors import ConflictError, NotFoundError
 from credstack.services import audit
+from credstack.services.accounts import ownership
 from credstack.services.context import ServiceContext
 from credstack.services.learners.claims import find_claim, hash_token
 from credstack.store.models import (
@@ -263,8 +264,10 @@ def delete_account(session: Session, ctx: ServiceContext, user: User) -> int:
     """Delete ``user`` and their learner record; returns how many awards were unlinked.
 
     The awards stay with their issuers (they are the issuers' records and remain
-    verifiable) but lose the learner link, and their public pages go private.
+    verifiable) but lose the learner link, and their public pages go private. The last
+    owner of an organisation cannot leave it ownerless (``ConflictError``).
     """
+    ownership.keep_owners_of(session, user.id)
     learner = learner_of(session, user)
     unlinked = 0
     if learner is not None:

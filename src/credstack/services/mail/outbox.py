@@ -6,6 +6,13 @@ an award. :func:`deliver_pending` then sends what is queued: over SMTP when
 ``CREDSTACK_SMTP_URL`` is set (see :mod:`credstack.services.mail.smtp_url`), otherwise as
 RFC 5322 ``.eml`` files in the outbox folder, so a deployment without mail still shows
 exactly what would have been sent.
+
+One message never stops the others: each one that fails records its error and attempt
+count and is tried again after a growing wait (:func:`backoff`), at most
+:data:`MAX_ATTEMPTS` times; one that no retry can fix (an address that is not one, a
+permanent SMTP refusal) is given up at once. Delivery goes batch by batch, and an edge
+that passes ``checkpoint`` commits before each batch is sent and after it is recorded,
+so no transaction (no SQLite write lock) is held while talking to a mail server.
 """
 
 from __future__ import annotations
@@ -14,9 +21,11 @@ import hashlib
 import html
 import smtplib
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.charset import QP, Charset
+from email.errors import MessageError
 from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
@@ -26,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from credstack.core.email_address import address_problem
@@ -41,6 +50,13 @@ _UTF8_QP.body_encoding = QP
 
 #: longest error text kept per message (enough for any SMTP reply)
 _MAX_ERROR_LENGTH = 1000
+#: a message that keeps failing is given up after this many attempts
+MAX_ATTEMPTS = 8
+#: the wait after the first failure; it doubles with each further one, up to the cap
+BACKOFF_FIRST = timedelta(minutes=1)
+BACKOFF_CAP = timedelta(hours=6)
+#: messages sent per batch: one read, then sending, then one short write
+DELIVERY_BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -53,6 +69,17 @@ class DeliveryReport:
     destination: str
     #: True when delivered over SMTP, False when written as .eml files
     over_smtp: bool
+    #: of the failed, those given up (never tried again)
+    given_up: int = 0
+
+
+class _Failure(Exception):
+    """One message could not go out; ``permanent``: no retry can change that."""
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
 
 
 @dataclass(frozen=True)
@@ -148,12 +175,30 @@ def _html(blocks: Sequence[str]) -> str:
     )
 
 
-def pending(session: Session, limit: int | None = None) -> Sequence[OutboxEmail]:
-    """Unsent e-mails, oldest first."""
-    query = select(OutboxEmail).where(OutboxEmail.sent_at.is_(None)).order_by(OutboxEmail.id)
+def pending(
+    session: Session,
+    limit: int | None = None,
+    *,
+    due_at: datetime | None = None,
+    after_id: int = 0,
+) -> Sequence[OutboxEmail]:
+    """Unsent e-mails not given up, oldest first (``due_at``: only those due by then)."""
+    query = select(OutboxEmail).where(
+        OutboxEmail.sent_at.is_(None), OutboxEmail.gave_up_at.is_(None), OutboxEmail.id > after_id
+    )
+    if due_at is not None:
+        query = query.where(
+            or_(OutboxEmail.next_attempt_at.is_(None), OutboxEmail.next_attempt_at <= due_at)
+        )
+    query = query.order_by(OutboxEmail.id)
     if limit is not None:
         query = query.limit(limit)
     return session.scalars(query).all()
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the ``attempts``-th failure: 1 min, 2, 4, … up to 6 h."""
+    return min(BACKOFF_FIRST * (1 << max(attempts - 1, 0)), BACKOFF_CAP)
 
 
 def list_outbox(session: Session, *, limit: int = 100) -> Sequence[OutboxEmail]:
@@ -210,62 +255,105 @@ def _header(value: str) -> str:
 
 
 def deliver_pending(
-    session: Session, ctx: ServiceContext, limit: int | None = None
+    session: Session,
+    ctx: ServiceContext,
+    limit: int | None = None,
+    *,
+    due_only: bool = False,
+    checkpoint: Callable[[], None] | None = None,
 ) -> DeliveryReport:
-    """Send (SMTP) or write (outbox folder) every unsent e-mail; mark what went out.
+    """Send (SMTP) or write (outbox folder) the unsent e-mails; record what happened.
 
-    One failing message does not stop the others: its ``attempts`` grows and
-    ``last_error`` says why, and it is tried again next time.
+    Each message is tried at most once per call, oldest first, :data:`DELIVERY_BATCH` at
+    a time. ``due_only`` skips messages still waiting out their backoff (the delivery
+    loop); without it every message not given up is tried now (an operator's
+    ``outbox send``). ``checkpoint`` (the edge's commit) runs before each batch is sent
+    and after it is recorded, so nothing is locked while a mail server is slow.
     """
-    emails = pending(session, limit)
-    if ctx.smtp_url:
-        smtp = parse_smtp_url(ctx.smtp_url)
-        sent, failed = _send_all(emails, smtp, ctx)
+    smtp = parse_smtp_url(ctx.smtp_url) if ctx.smtp_url else None
+    if smtp is None:
+        _outbox_folder(ctx)  # a folder that cannot be made is the deployment's problem
+    sent = failed = given_up = 0
+    last_id = 0
+    while limit is None or sent + failed < limit:
+        size = DELIVERY_BATCH if limit is None else min(DELIVERY_BATCH, limit - sent - failed)
+        due_at = ctx.now() if due_only else None
+        emails = pending(session, size, due_at=due_at, after_id=last_id)
+        if not emails:
+            break
+        last_id = emails[-1].id
+        if checkpoint is not None:
+            checkpoint()
+        outcomes = _send_all(emails, smtp, ctx) if smtp else _write_all(emails, ctx)
+        for email, failure in zip(emails, outcomes, strict=True):
+            if failure is None:
+                sent += 1
+                _delivered(email, ctx.now())
+            else:
+                failed += 1
+                given_up += _failed(email, failure, ctx.now())
         session.flush()
-        return DeliveryReport(
-            sent=sent, written=0, failed=failed, destination=smtp.display, over_smtp=True
-        )
-    written, failed = _write_all(emails, ctx)
-    session.flush()
-    return DeliveryReport(
-        sent=0, written=written, failed=failed, destination=str(ctx.outbox_dir), over_smtp=False
-    )
+        if checkpoint is not None:
+            checkpoint()
+    if smtp is not None:
+        return DeliveryReport(sent, 0, failed, smtp.display, over_smtp=True, given_up=given_up)
+    return DeliveryReport(0, sent, failed, str(ctx.outbox_dir), over_smtp=False, given_up=given_up)
 
 
-def _bad_recipient(email: OutboxEmail) -> bool:
-    """True, with the reason recorded, when the row's address breaks the address rule.
-
-    Rows queued before every door checked addresses may hold a CR LF and a ``Bcc:`` or a
-    list: such a message is never sent (nor written), the others still are.
-    """
-    problem = address_problem(email.to_address)
-    if problem is None:
-        return False
+def _delivered(email: OutboxEmail, now: datetime) -> None:
     email.attempts += 1
-    email.last_error = f"not sent: the recipient {problem}"[:_MAX_ERROR_LENGTH]
-    return True
+    email.sent_at = now
+    email.last_error = None
+    email.next_attempt_at = None
 
 
-def _write_all(emails: Sequence[OutboxEmail], ctx: ServiceContext) -> tuple[int, int]:
-    """(written, refused for a bad recipient)."""
+def _failed(email: OutboxEmail, failure: _Failure, now: datetime) -> int:
+    """Record a failed attempt; 1 if the message is now given up, else 0."""
+    email.attempts += 1
+    email.last_error = failure.message[:_MAX_ERROR_LENGTH]
+    if failure.permanent or email.attempts >= MAX_ATTEMPTS:
+        email.gave_up_at = now
+        email.next_attempt_at = None
+        return 1
+    email.next_attempt_at = now + backoff(email.attempts)
+    return 0
+
+
+def _outbox_folder(ctx: ServiceContext) -> Path:
     folder = ctx.outbox_dir
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigurationError(f"cannot create the outbox folder {folder}: {exc}") from None
+    return folder
+
+
+def _write_all(emails: Sequence[OutboxEmail], ctx: ServiceContext) -> list[_Failure | None]:
+    folder = ctx.outbox_dir
     sender = default_sender(ctx)
-    written = 0
+    outcomes: list[_Failure | None] = []
     for email in emails:
-        if _bad_recipient(email):
-            continue
-        written += 1
-        message = build_message(email, sender=sender)
-        path = folder / eml_name(email)
-        path.write_bytes(message.as_bytes())
-        email.attempts += 1
-        email.sent_at = ctx.now()
-        email.last_error = None
-    return written, len(emails) - written
+        try:
+            message = _message(email, sender)
+            (folder / eml_name(email)).write_bytes(message.as_bytes())
+        except _Failure as failure:
+            outcomes.append(failure)
+        except OSError as exc:
+            outcomes.append(_Failure(f"cannot write to {folder}: {exc}", permanent=False))
+        else:
+            outcomes.append(None)
+    return outcomes
+
+
+def _message(email: OutboxEmail, sender: str) -> Message:
+    """The message to send, or the permanent failure of one that must not be sent."""
+    problem = address_problem(email.to_address)
+    if problem is not None:
+        raise _Failure(f"not sent: the recipient {problem}", permanent=True)
+    try:
+        return build_message(email, sender=sender)
+    except (MessageError, ValueError) as exc:
+        raise _Failure(f"not sent: the message cannot be built: {exc}", permanent=True) from None
 
 
 def eml_name(email: OutboxEmail) -> str:
@@ -296,33 +384,54 @@ def _connect(smtp: SmtpSettings) -> smtplib.SMTP:
 
 def _send_all(
     emails: Sequence[OutboxEmail], smtp: SmtpSettings, ctx: ServiceContext
-) -> tuple[int, int]:
+) -> list[_Failure | None]:
+    """Send each message; after a connection failure the rest of the batch is not tried.
+
+    A server that cannot be reached fails every message the same way, so they all get
+    that error (and their backoff) at once instead of one timeout each.
+    """
     sender = smtp.sender or default_sender(ctx)
     client: smtplib.SMTP | None = None
-    sent = failed = 0
+    outcomes: list[_Failure | None] = []
+    unreachable: _Failure | None = None
     try:
         for email in emails:
-            if _bad_recipient(email):
-                failed += 1
+            if unreachable is not None:
+                outcomes.append(unreachable)
                 continue
-            email.attempts += 1
+            try:
+                message = _message(email, sender)
+            except _Failure as failure:
+                outcomes.append(failure)
+                continue
             try:
                 if client is None:
                     client = _connect(smtp)
-                client.send_message(build_message(email, sender=sender))
             except (OSError, smtplib.SMTPException) as exc:
-                failed += 1
-                email.last_error = _describe(exc, smtp)[:_MAX_ERROR_LENGTH]
+                unreachable = _Failure(_describe(exc, smtp), permanent=False)
+                outcomes.append(unreachable)
+                continue
+            try:
+                client.send_message(message)
+            except (OSError, smtplib.SMTPException) as exc:
+                outcomes.append(_Failure(_describe(exc, smtp), permanent=_is_permanent(exc)))
                 if isinstance(exc, (OSError, smtplib.SMTPServerDisconnected)):
                     _closed(client)
                     client = None  # reconnect for the next message
                 continue
-            sent += 1
-            email.sent_at = ctx.now()
-            email.last_error = None
+            outcomes.append(None)
     finally:
         _closed(client)
-    return sent, failed
+    return outcomes
+
+
+def _is_permanent(exc: BaseException) -> bool:
+    """A 5xx refusal of this message or its recipient (not of our sender or login)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _reply in exc.recipients.values())
+    if isinstance(exc, (smtplib.SMTPSenderRefused, smtplib.SMTPAuthenticationError)):
+        return False  # the deployment's configuration, not this message
+    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
 
 
 def _closed(client: smtplib.SMTP | None) -> None:

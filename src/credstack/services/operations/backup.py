@@ -41,7 +41,7 @@ from credstack.services.operations.database import (
 )
 from credstack.settings import Settings
 from credstack.store.base import Base
-from credstack.store.engine import create_database_engine
+from credstack.store.engine import engine_for
 from credstack.store.migrate import current_revision
 
 #: identifies Credstack backup archives (and their layout version)
@@ -81,7 +81,7 @@ def backup(settings: Settings, out_path: Path, *, engine: Engine | None = None) 
     """Write a consistent snapshot of the whole deployment to ``out_path`` (a .tar.gz)."""
     secret = settings.master_secret()
     owned = engine is None
-    engine = engine or create_database_engine(settings.effective_database_url)
+    engine = engine or engine_for(settings)
     try:
         with tempfile.TemporaryDirectory(prefix="credstack-backup-") as scratch:
             revision, members = _dump(engine, Path(scratch))
@@ -174,8 +174,7 @@ def restore(settings: Settings, in_path: Path, *, engine: Engine | None = None) 
     manifest, secret = _checked_archive(in_path)
     _check_secret_against_environment(settings, secret)
     owned = engine is None
-    url = settings.effective_database_url
-    engine = engine or create_database_engine(url)
+    engine = engine or engine_for(settings)
     try:
         revision = _ready_revision(settings, engine)
         if revision != manifest["alembic_revision"]:

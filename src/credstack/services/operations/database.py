@@ -16,14 +16,9 @@ from alembic.util import CommandError
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from credstack.core.errors import ConfigurationError
+from credstack.core.errors import BusyError, ConfigurationError
 from credstack.settings import Settings
-from credstack.store.engine import (
-    SQLITE_BUSY_TIMEOUT_MS,
-    create_database_engine,
-    redact_url,
-    sqlite_path,
-)
+from credstack.store.engine import engine_for, redact_url, sqlite_path
 from credstack.store.migrate import current_revision, head_revision, upgrade_to_head
 from credstack.store.write_errors import cannot_write_reason
 
@@ -109,7 +104,7 @@ def upgrade_database(settings: Settings, engine: Engine | None = None) -> Migrat
     secret_created = ensure_home(settings)
     url = settings.effective_database_url
     owned = engine is None
-    engine = engine or create_database_engine(url)
+    engine = engine or engine_for(settings)
     try:
         outcome = upgrade_to_head(engine)
     except OperationalError as exc:
@@ -177,15 +172,19 @@ def write_problem(engine: Engine) -> str | None:
             return f"the disk holding {path} has only {free:,} bytes free"
     try:
         with engine.connect() as connection:
+            previous = None
             try:
                 if path is not None:
+                    previous = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
                     connection.exec_driver_sql(f"PRAGMA busy_timeout={_PROBE_WAIT_MS}")
                 connection.execute(_PROBE)
             finally:
                 connection.rollback()
-                if path is not None:
-                    connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+                if previous is not None:
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={int(previous)}")
                     connection.rollback()
+    except BusyError:
+        return None  # another writer holds the lock: busy, but writable
     except DBAPIError as exc:
         reason = cannot_write_reason(exc)
         if reason is not None:

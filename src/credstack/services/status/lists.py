@@ -40,6 +40,7 @@ from credstack.core.status_list import StatusBitstring, encode_list, status_list
 from credstack.core.timestamps import parse_datetime
 from credstack.services.context import ServiceContext
 from credstack.services.issuers.keys import signer_for_did
+from credstack.store.engine import best_effort
 from credstack.store.models import (
     MIN_STATUS_LIST_SIZE,
     Award,
@@ -385,12 +386,9 @@ def _cache(session: Session, status_list: StatusList, text: str) -> None:
     inside its SAVEPOINT, is dropped, and this response is served uncached (the next
     request will find the other request's copy).
     """
-    try:
-        with session.begin_nested():
-            status_list.published_credential = text
-            status_list.published_revision = status_list.revision
-    except OperationalError:
-        session.expire(status_list)  # discard the unsaved cache, keep the transaction
+    with best_effort(session):
+        status_list.published_credential = text
+        status_list.published_revision = status_list.revision
 
 
 def status_list_document(session: Session, ctx: ServiceContext, list_id: str) -> StatusListDocument:

@@ -22,6 +22,7 @@ from credstack.services.issuers.profiles import did_document
 from credstack.services.issuers.trust import issuer_lookup
 from credstack.services.status.lists import status_list_document
 from credstack.services.verification.verify import LocalRegistry, VerificationRequest, options_for
+from credstack.store.engine import best_effort
 from credstack.store.models import Award, Organization
 
 
@@ -82,7 +83,10 @@ def record_verification(
     """Log ``credential.verified`` when the verified credential is one of ours.
 
     This feeds the issuer dashboard's "verified" count; credentials of other issuers
-    leave no trace. ``via`` says where the check ran (``web``, ``api``).
+    leave no trace. ``via`` says where the check ran (``web``, ``api``). A count, not a
+    record anyone relies on: the verify routes read only (they must not hold SQLite's
+    write lock while they verify), so when another write holds the lock the event is
+    dropped rather than the answer failed.
     """
     credential_id = report.credential.get("id") if report.credential else None
     prefix = ctx.url("/credentials/")
@@ -91,14 +95,14 @@ def record_verification(
     award = session.get(Award, credential_id.removeprefix(prefix))
     if award is None:
         return None
-    audit.record(
-        session,
-        ctx,
-        "credential.verified",
-        subject_type="award",
-        subject_id=award.id,
-        organization_id=award.organization_id,
-        data={"verified": report.verified, "via": via, "format": report.format},
-    )
-    session.flush()
+    with best_effort(session):
+        audit.record(
+            session,
+            ctx,
+            "credential.verified",
+            subject_type="award",
+            subject_id=award.id,
+            organization_id=award.organization_id,
+            data={"verified": report.verified, "via": via, "format": report.format},
+        )
     return award

@@ -1,5 +1,6 @@
 """All mapped classes, importable from one place (and registered on ``Base.metadata``)."""
 
+from credstack.store.models.account_links import PasswordReset, PendingSignUp
 from credstack.store.models.achievements import Achievement, AchievementState
 from credstack.store.models.awards import Award, AwardState
 from credstack.store.models.events import Event
@@ -8,7 +9,9 @@ from credstack.store.models.keys import KeyAlgorithm, KeyState, SigningKey
 from credstack.store.models.learners import Learner, LearnerEmail
 from credstack.store.models.organizations import Organization, OrganizationType
 from credstack.store.models.outbox import OutboxEmail
+from credstack.store.models.rate_limits import RateLimitHit
 from credstack.store.models.registries import IssuerRegistry, RegistryIssuer
+from credstack.store.models.sessions import UserSession
 from credstack.store.models.skills import (
     AchievementSkill,
     Framework,
@@ -47,6 +50,9 @@ __all__ = [
     "Organization",
     "OrganizationType",
     "OutboxEmail",
+    "PasswordReset",
+    "PendingSignUp",
+    "RateLimitHit",
     "RegistryIssuer",
     "Role",
     "SigningKey",
@@ -55,4 +61,5 @@ __all__ = [
     "StatusList",
     "StatusListEntry",
     "User",
+    "UserSession",
 ]

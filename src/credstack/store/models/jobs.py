@@ -32,3 +32,5 @@ class BulkJobRecord(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+    #: ``host/pid`` of the server process running the job (NULL for older rows)
+    worker: Mapped[str | None] = mapped_column(String(255))

@@ -16,7 +16,13 @@ from credstack.store.base import Base, utc_now
 
 
 class OutboxEmail(Base):
-    """One message to send; ``sent_at`` is set once the SMTP server accepted it."""
+    """One message to send; ``sent_at`` is set once the SMTP server accepted it.
+
+    A failed attempt sets ``last_error`` and ``next_attempt_at`` (backoff); after
+    ``services.mail.outbox.MAX_ATTEMPTS`` failures, or one that no retry can fix (an
+    address that is not one, a permanent refusal), the message is given up
+    (``gave_up_at``): it stays, unsent, with its error.
+    """
 
     __tablename__ = "outbox"
 
@@ -32,3 +38,7 @@ class OutboxEmail(Base):
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: not tried again before this (NULL: as soon as possible)
+    next_attempt_at: Mapped[datetime | None]
+    #: when delivery gave up (never sent; ``last_error`` says why)
+    gave_up_at: Mapped[datetime | None]

@@ -20,7 +20,7 @@ from credstack.core.errors import ConflictError, InputError, NotFoundError, Vali
 from credstack.services.accounts.authz import Action
 from credstack.services.achievements import lifecycle
 from credstack.services.issuing import awards, listing
-from credstack.services.issuing.bulk_jobs import BulkJobs
+from credstack.services.issuing.bulk_jobs import BulkJobs, upload_folder
 from credstack.services.revocation import revoke as revocation
 from credstack.store.models import Achievement, AchievementState
 from credstack.web.access import (
@@ -34,7 +34,7 @@ from credstack.web.access import (
 )
 from credstack.web.negotiation import page_router
 from credstack.web.rendering import field_errors, flash, redirect, render
-from credstack.web.sessions import WebDb
+from credstack.web.sessions import ReadsOnly, WebDb
 
 router = page_router()
 
@@ -51,11 +51,8 @@ JOB_NOT_FOUND = (
 
 
 def bulk_jobs(request: Request) -> BulkJobs:
-    """The app's job registry (shared with the API), made on first use."""
-    state = request.app.state
-    jobs: BulkJobs | None = getattr(state, "bulk_jobs", None)
-    if jobs is None:
-        jobs = state.bulk_jobs = BulkJobs(state.session_factory)
+    """The app's job registry, shared with the API (``credstack.app`` makes it)."""
+    jobs: BulkJobs = request.app.state.bulk_jobs
     return jobs
 
 
@@ -170,6 +167,7 @@ def award_one(
 @router.post(
     "/dashboard/{organization_id}/achievements/{achievement_id}/awards/bulk",
     response_class=HTMLResponse,
+    dependencies=[ReadsOnly],  # the job writes; the request checks, copies the file, answers
 )
 async def upload_csv(
     request: Request,
@@ -200,8 +198,7 @@ async def upload_csv(
 
 async def _saved_upload(file: UploadFile, home: Path) -> Path | None:
     """The upload in a temporary file under the home, or None beyond the size limit."""
-    folder = home / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = upload_folder(home)
     handle = tempfile.NamedTemporaryFile(dir=folder, suffix=".csv", delete=False)  # noqa: SIM115
     path = Path(handle.name)
     size = 0

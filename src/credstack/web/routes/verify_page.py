@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import File, Form, Request, UploadFile
+from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -31,7 +31,7 @@ from credstack.services.verification.verify import VerificationRequest, build_fe
 from credstack.store.models import User
 from credstack.web.negotiation import page_router
 from credstack.web.rendering import render
-from credstack.web.sessions import OptionalUser, WebDb, enforce_rate_limit
+from credstack.web.sessions import OptionalUser, ReadsOnly, WebDb, rate_limited
 
 router = page_router()
 
@@ -87,7 +87,13 @@ def verify_form(request: Request, user: OptionalUser) -> Response:
     return render(request, "verify/page.html", user=user, values={}, report=None, limit=LIMIT_TEXT)
 
 
-@router.post("/verify", response_class=HTMLResponse)
+@router.post(
+    "/verify",
+    response_class=HTMLResponse,
+    # counted before the signed-in person is looked up (see ``web.sessions.rate_limited``);
+    # a read session: no write lock is held while the credential is verified
+    dependencies=[ReadsOnly, Depends(rate_limited("verify"))],
+)
 async def verify_submit(
     request: Request,
     db: WebDb,
@@ -97,7 +103,6 @@ async def verify_submit(
     recipient: Annotated[str, Form()] = "",
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    enforce_rate_limit(request, "verify")
     ctx = ServiceContext.from_settings(request.app.state.settings, actor="public")
     values = {"text": text, "url": url, "recipient": recipient}
     has_file = file is not None and bool(file.filename)

@@ -14,23 +14,36 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from credstack.core.errors import ConflictError, NotFoundError, ValidationError
+from credstack.core.errors import (
+    ConflictError,
+    NotFoundError,
+    TooManyRequestsError,
+    ValidationError,
+)
+from credstack.services.accounts import registration
 from credstack.services.accounts import users as accounts
 from credstack.services.context import ServiceContext
 from credstack.services.learners import wallet
 from credstack.services.learners.claims import resend_claim
 from credstack.services.learners.sharing import award_facts, linkedin_add_url
+from credstack.services.rate_limits import Hit
 from credstack.store.models import Award
 from credstack.web.access import SignedIn, SignedInPerson, context_for
 from credstack.web.negotiation import page_router
 from credstack.web.rendering import field_errors, flash, redirect, render
-from credstack.web.sessions import OptionalUser, WebDb, enforce_rate_limit, sign_in, sign_out
+from credstack.web.routes.auth import check_your_email
+from credstack.web.sessions import (
+    OptionalUser,
+    WebDb,
+    client_hit,
+    count_rate_limit,
+    sign_in,
+    sign_out,
+)
 
 router = page_router()
 
 FormText = Annotated[str, Form()]
-#: new claim links per client and award: (hits, seconds)
-RESEND_LIMIT = (3, 3600.0)
 
 
 def _masked(email: str) -> str:
@@ -106,32 +119,56 @@ def claim_sign_up(
     email: FormText = "",
     password: FormText = "",
 ) -> Response:
+    """An account from a claim link: at once for the awarded address, else by e-mail.
+
+    The claim link came to the awarded address, so its holder controls that mailbox and
+    may learn whether it has an account. Any other address goes through the sign-up by
+    e-mail (``services.accounts.registration``), whose link comes back to this claim.
+    """
     ctx = context_for(request, user)
     state = _known_claim(db, token, ctx)
     if state.problem is not None:
         return redirect(f"/claim/{token}")
     values = {"name": name, "email": email}
+    status, retry_after = 422, None
     try:
+        address = accounts.checked_sign_up(email=email, name=name, password=password)
+        awarded = address == accounts.normalise_email(state.award.recipient_email)
+        hits = [client_hit(request, "sign-up")] + (
+            [] if awarded else [Hit("account-mail", address)]
+        )
+        # in this request's transaction: the claim was read already
+        count_rate_limit(request, db, *hits)
+        if not awarded:
+            registration.request_sign_up(
+                db, ctx, email=email, name=name, password=password, next_path=f"/claim/{token}"
+            )
+            return check_your_email(request, address, "sign-up")
         new_user = accounts.sign_up(db, ctx, email=email, name=name, password=password)
     except ValidationError as exc:
         errors = field_errors(exc.problems)
     except ConflictError as exc:
         errors = {"email": [exc.message]}
+    except TooManyRequestsError as exc:
+        errors, status, retry_after = {"": [exc.message]}, 429, exc.retry_after
     else:
-        sign_in(request, new_user)
+        sign_in(request, db, new_user)
         flash(request, f"Welcome, {new_user.name}. Accept or decline your credential.", "success")
         return redirect(f"/claim/{token}")
     facts = award_facts(db, ctx, state.award)
-    return render(
+    response = render(
         request,
         "wallet/claim.html",
-        status_code=422,
+        status_code=status,
         user=user,
         facts=facts,
         token=token,
         values=values,
         errors=errors,
     )
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 @router.post("/claim/{token}/resend", response_class=HTMLResponse)
@@ -140,9 +177,8 @@ def claim_resend(request: Request, token: str, db: WebDb, user: OptionalUser) ->
     state = _known_claim(db, token, ctx)
     if not state.expired:
         return redirect(f"/claim/{token}")
-    limiters = request.app.state.rate_limiters
-    limiters.limits.setdefault("claim-resend", RESEND_LIMIT)
-    enforce_rate_limit(request, "claim-resend", state.award.id)
+    # in this request's transaction: the hit stands with the e-mail it lets out
+    count_rate_limit(request, db, client_hit(request, "claim-resend", state.award.id))
     link = resend_claim(db, ctx, state.award.id)
     return render(
         request,
@@ -227,7 +263,13 @@ def delete(
         return render(
             request, "wallet/delete.html", status_code=422, user=person.user, errors=errors
         )
-    wallet.delete_account(db, person.ctx, person.user)
-    sign_out(request)
+    try:
+        wallet.delete_account(db, person.ctx, person.user)
+    except ConflictError as exc:  # the last owner of an organisation
+        errors = {"": [exc.message]}
+        return render(
+            request, "wallet/delete.html", status_code=409, user=person.user, errors=errors
+        )
+    sign_out(request, db)
     flash(request, "Your account was deleted. Your credentials stay with their issuers.", "info")
     return redirect("/")
