@@ -184,7 +184,7 @@ def seeded(database: TestDatabase, tmp_path_factory: pytest.TempPathFactory) -> 
             world = build_world(db, app_settings)
             full = full_token(db, world)
             KNOWN.fill(world, list(db.scalars(select(StatusList.id))), full.token.id)
-        person = session_client(_document_app(), app_settings, world.users["owner"])
+        person = session_client(_document_app(), app_settings, world.users["owner"], sessions)
         yield Seeded(
             connection=connection,
             sessions=sessions,
