@@ -2,7 +2,8 @@
 
 The fuzzer may not draw the same input again, so every case it found is kept here:
 a cursor this API never made, text with a NUL character (PostgreSQL cannot store it),
-and the HTTP details it caught (``Allow`` on a 405, an empty ``Authorization`` header).
+the HTTP details it caught (``Allow`` on a 405, an empty ``Authorization`` header), and
+a definition nested thousands deep (found by hand while replaying them).
 """
 
 from __future__ import annotations
@@ -122,3 +123,16 @@ def test_an_empty_authorization_header_is_refused_even_with_a_session(
     response = person.get("/api/v1/organizations", headers={"Authorization": ""})
     assert response.status_code == 401
     assert "Bearer" in response.json()["detail"]
+
+
+def test_a_definition_nested_thousands_deep_is_refused(client: TestClient, world: World) -> None:
+    deep = ("[" * 5000 + "]" * 5000).encode("ascii")
+    for method, url in [
+        ("POST", f"/api/v1/organizations/{world.home.id}/achievements"),
+        ("PUT", f"/api/v1/achievements/{world.home.draft}"),
+    ]:
+        response = client.request(
+            method, url, content=deep, headers={"Content-Type": "application/yaml"}
+        )
+        assert response.status_code == 400, (method, response.text)
+        assert "nested too deeply" in response.json()["detail"]

@@ -2,12 +2,13 @@
 
 Every operation of the OpenAPI document is called in-process (ASGI) with inputs that
 Schemathesis derives from the document (examples, boundary values, random and
-schema-violating data) on a real migrated database seeded with two organisations
-(``v1_world``). Path parameters, ``achievement_id`` fields and queries are sometimes
-replaced by the ids of real rows, so the fuzzer reaches past the 404s into issuing,
-revoking and editing. Each response is checked: no server error, status code, content
-type, headers and body as documented, schema-violating requests refused, a missing
-token refused.
+schema-violating data) on a real migrated database seeded once per backend with two
+organisations (``v1_world``); each operation runs in a SAVEPOINT that is rolled back.
+Text in path parameters, queries and body fields is sometimes replaced by the id of a
+real row, so the fuzzer reaches past the 404s into issuing, revoking and editing, or by a
+hostile string (NUL, which PostgreSQL cannot store, and others). Each response is
+checked: no server error, status code, media type, headers and body as documented,
+schema-violating requests refused, a missing token refused, no answer slower than 15 s.
 
 Bounded for CI: ``CREDSTACK_FUZZ_EXAMPLES`` examples per operation (default 12),
 derandomized, so a run is reproducible. For a local soak:
@@ -18,10 +19,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import schemathesis
@@ -33,13 +34,17 @@ from schemathesis import Case, HookContext
 from schemathesis.checks import CheckFunction
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import allow_header_conformance, negative_data_rejection
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session, sessionmaker
 from v1_world import World, build_world, cursor_of, full_token, session_client
 
+from conftest import TestDatabase
 from credstack.app import create_app
 from credstack.settings import Settings
 from credstack.store.models import StatusList
+
+if TYPE_CHECKING:
+    from conftest import TestDatabase
 
 EXAMPLES = int(os.environ.get("CREDSTACK_FUZZ_EXAMPLES", "12"))
 
@@ -147,26 +152,57 @@ def flatmap_body(context: HookContext, body: Any) -> st.SearchStrategy[Any]:
 
 
 @dataclass(frozen=True)
-class Callers:
-    """Headers and cookies of the two kinds of caller: an API token and a signed-in owner."""
+class Seeded:
+    """One backend's world, seeded once: each operation runs inside a SAVEPOINT of it."""
 
+    connection: Connection
+    sessions: sessionmaker[Session]
+    settings: Settings
+    #: the two kinds of caller: an API token of every scope, and the signed-in owner
     token: dict[str, str]
     person_headers: dict[str, str]
     person_cookies: dict[str, str]
 
 
-@pytest.fixture
-def callers(app: FastAPI, db: Session, settings: Settings) -> Callers:
-    world = build_world(db, settings)
-    full = full_token(db, world)
-    lists = list(db.scalars(select(StatusList.id)))
-    KNOWN.fill(world, lists, full.token.id)
-    person = session_client(app, settings, world.users["owner"])
-    return Callers(
-        token={"Authorization": f"Bearer {full.secret}"},
-        person_headers={"X-CSRF-Token": person.headers["X-CSRF-Token"]},
-        person_cookies=dict(person.cookies.items()),
+@pytest.fixture(scope="module")
+def seeded(database: TestDatabase, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
+    """The world of ``v1_world`` on ``database`` (seeding it for each operation took longer
+    than fuzzing it); rolled back when the module ends."""
+    app_settings = Settings(
+        home=tmp_path_factory.mktemp("fuzz-home"),
+        database_url=database.url,
+        base_url="http://127.0.0.1:8000",
+        secret_key=SecretStr("test-master-secret-not-for-production"),
+        smtp_url=None,
     )
+    with database.engine.connect() as connection:
+        outer = connection.begin()
+        sessions = sessionmaker(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        with sessions() as db:
+            world = build_world(db, app_settings)
+            full = full_token(db, world)
+            KNOWN.fill(world, list(db.scalars(select(StatusList.id))), full.token.id)
+        person = session_client(_document_app(), app_settings, world.users["owner"], sessions)
+        yield Seeded(
+            connection=connection,
+            sessions=sessions,
+            settings=app_settings,
+            token={"Authorization": f"Bearer {full.secret}"},
+            person_headers={"X-CSRF-Token": person.headers["X-CSRF-Token"]},
+            person_cookies=dict(person.cookies.items()),
+        )
+        outer.rollback()
+
+
+@pytest.fixture
+def fuzzed_app(seeded: Seeded) -> Iterator[FastAPI]:
+    """A fresh app (fresh rate limits) whose every change is undone after the operation."""
+    savepoint = seeded.connection.begin_nested()
+    yield create_app(seeded.settings, engine=seeded.connection.engine, sessions=seeded.sessions)
+    if savepoint.is_active:
+        savepoint.rollback()
 
 
 def _bounded(test: Any) -> Any:
@@ -197,14 +233,14 @@ def _call_and_check(
 @schema.parametrize()
 @_bounded
 def test_no_input_makes_an_operation_fail_as_a_token(
-    case: Case[Any], app: FastAPI, callers: Callers
+    case: Case[Any], fuzzed_app: FastAPI, seeded: Seeded
 ) -> None:
-    _call_and_check(case, app, headers=callers.token)
+    _call_and_check(case, fuzzed_app, headers=seeded.token)
 
 
 @schema.include(tag=["organisations", "tokens"]).parametrize()
 @_bounded
 def test_no_input_makes_an_operation_fail_as_a_person(
-    case: Case[Any], app: FastAPI, callers: Callers
+    case: Case[Any], fuzzed_app: FastAPI, seeded: Seeded
 ) -> None:
-    _call_and_check(case, app, headers=callers.person_headers, cookies=callers.person_cookies)
+    _call_and_check(case, fuzzed_app, headers=seeded.person_headers, cookies=seeded.person_cookies)

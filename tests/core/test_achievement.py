@@ -39,6 +39,20 @@ def _problems(text: str) -> list[str]:
     return caught.value.problems
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("[" * 5000 + "]" * 5000, id="yaml-flow"),
+        pytest.param('{"a": ' * 5000 + "1" + "}" * 5000, id="json"),
+        pytest.param("".join(f"{'  ' * level}k:\n" for level in range(1200)), id="yaml-block"),
+    ],
+)
+def test_a_definition_nested_hundreds_deep_is_refused_not_a_crash(text: str) -> None:
+    # found by tests/api/test_openapi_fuzz.py's probes: RecursionError was a 500
+    with pytest.raises(InputError, match="nested too deeply"):
+        parse_definition(text)
+
+
 def test_example_file_parses_with_every_eu_element() -> None:
     defn = parse_definition(EXAMPLE.read_text(encoding="utf-8"))
     assert defn.name == "Data Analysis with Python"

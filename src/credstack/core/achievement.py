@@ -171,6 +171,11 @@ def parse_definition(text: str) -> AchievementDefinition:
         raise InputError(
             f"the micro-credential definition is not valid JSON or YAML: {exc}"
         ) from exc
+    except RecursionError:  # both parsers recurse once per nested list or mapping
+        raise InputError(
+            "the micro-credential definition is nested too deeply to read "
+            "(a definition needs a few levels, not hundreds)"
+        ) from None
     if not isinstance(data, dict):
         raise InputError("a micro-credential definition must be a mapping of field: value")
     return definition_from_mapping(data)
